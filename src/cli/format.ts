@@ -1,0 +1,20 @@
+// Human-readable sizes and rates (SI units, as `ls -h --si` and network tools print them).
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+export function formatRate(bytes: number, seconds: number): string {
+  return seconds > 0 ? `${formatBytes(bytes / seconds)}/s` : '-';
+}
+
+/** Offered names and JIDs are untrusted: no control or direction characters reach the terminal. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
+}

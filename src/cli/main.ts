@@ -1,0 +1,114 @@
+// The command line: parses arguments (yargs), wires signals, runs one command and turns its
+// outcome into one exit status from the table in exit-codes.ts. The bin shim exits with it.
+import yargs, { type Argv } from 'yargs';
+import { Xep65Error, toXep65Error } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { runReceive, type ReceiveArgs } from './receive-command.js';
+import { runSend, type SendArgs } from './send-command.js';
+import { createView, type View } from './view.js';
+import { TIMEOUTS } from '../transfer/timeouts.js';
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+type Command = (view: View, signal: AbortSignal) => Promise<number>;
+
+export async function main(args: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let command: Command | undefined;
+  let verbose = false;
+  try {
+    const argv = await parser(args, io.env, (c) => (command = c)).parseAsync();
+    verbose = Number(argv.verbose ?? 0) > 0;
+  } catch (err) {
+    io.stderr.write(`xep65: ${(err as Error).message}\nTry 'xep65 --help'.\n`);
+    return EXIT.usage;
+  }
+  if (!command) return EXIT.ok; // --help or --version was shown
+
+  const view = createView({ verbose, stdout: io.stdout, stderr: io.stderr, env: io.env });
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalled = sig;
+    controller.abort(new Xep65Error('aborted', `interrupted by ${sig}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await command(view, controller.signal);
+  } catch (err) {
+    if (signalled) return signalled === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    const error = toXep65Error(err);
+    view.error(error.code === 'internal' && verbose ? `${error.message}\n${error.stack ?? ''}` : error.message);
+    return exitCodeFor(error.code);
+  } finally {
+    view.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => void): Argv<{ verbose?: number }> {
+  return yargs(args)
+    .scriptName('xep65')
+    .usage('$0 <command> [options]\n\nXMPP file transfer over SOCKS5 Bytestreams (XEP-0065), negotiated with XEP-0096.')
+    .strict()
+    .wrap(100)
+    .exitProcess(false)
+    .fail((message, err) => {
+      throw err ?? new Xep65Error('usage', message);
+    })
+    .option('jid', { type: 'string', describe: 'account JID (env XEP65_JID)', global: true })
+    .option('password-file', { type: 'string', describe: 'read the password from the first line of FILE (or env XEP65_PASSWORD)', global: true })
+    .option('server', { type: 'string', describe: 'connect to HOST[:PORT] instead of resolving the JID domain (env XEP65_SERVER)', global: true })
+    .option('ca-file', { type: 'string', describe: 'also trust this PEM CA certificate (env XEP65_CA_FILE)', global: true })
+    .option('verbose', { alias: 'v', type: 'count', describe: 'say more about the negotiation', global: true })
+    .command(
+      'send <file> <recipient>',
+      'offer a file to a contact (full JID: user@host/resource)',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'file to send' })
+          .positional('recipient', { type: 'string', demandOption: true, describe: 'receiver full JID (user@host/resource)' })
+          .option('name', { type: 'string', describe: 'offer the file under this name' })
+          .option('resource', { type: 'string', describe: 'our resource (default: xep65-send-<random>)' })
+          .option('proxy', { type: 'string', array: true, describe: 'use this SOCKS5 proxy JID instead of discovery (repeatable); --no-proxy: none' })
+          .option('direct', { type: 'boolean', default: true, describe: 'offer our own streamhost; --no-direct offers only proxies' })
+          .option('port', { type: 'number', default: 0, describe: 'port of our streamhost (0: any free port)' })
+          .option('host', { type: 'string', array: true, describe: 'advertise our streamhost at ADDR[:PORT] (repeatable; default: this machine\'s addresses)' })
+          .option('hash', { type: 'boolean', default: true, describe: 'send the MD5 of the file for the receiver to check; --no-hash skips it' })
+          .option('offer-timeout', { type: 'number', default: TIMEOUTS.offerMs / 1000, describe: 'seconds the receiver has to accept' }),
+      (argv) => {
+        const a = argv as unknown as Omit<SendArgs, 'to'>;
+        choose(async (view, signal) => {
+          await runSend({ ...a, to: String(argv.recipient) }, view, env, signal);
+          return EXIT.ok;
+        });
+      },
+    )
+    .command(
+      'receive',
+      'wait for files and save them',
+      (y) =>
+        y
+          .option('dir', { type: 'string', default: '.', describe: 'save into this directory' })
+          .option('resource', { type: 'string', default: 'xep65', describe: 'our resource; senders address user@host/<resource>' })
+          .option('accept-all', { type: 'boolean', default: false, describe: 'accept every offer' })
+          .option('from', { type: 'string', array: true, describe: 'accept only from this JID or domain (repeatable)' })
+          .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing file instead of saving as "name (1).ext"' })
+          .option('count', { type: 'number', describe: 'exit after N transfers ended' }),
+      (argv) => {
+        choose(async (view, signal) => {
+          const failures = await runReceive(argv as unknown as ReceiveArgs, view, env, signal);
+          const last = failures.at(-1);
+          return last ? exitCodeFor(last.code) : EXIT.ok;
+        });
+      },
+    )
+    .demandCommand(1, 'name a command: send or receive')
+    .help()
+    .version() as unknown as Argv<{ verbose?: number }>;
+}

@@ -1,0 +1,107 @@
+// Draws use-case events for people on stderr: one line per step, a cli-progress bar per file
+// when stderr is a TTY, colours only on a TTY and never with NO_COLOR. Results (saved paths)
+// go to stdout, nothing else does.
+import { Chalk, type ChalkInstance } from 'chalk';
+import cliProgress from 'cli-progress';
+import type { TransferEvent } from '../session/events.js';
+import { formatBytes, formatRate, printable } from './format.js';
+
+export interface View {
+  onEvent(event: TransferEvent): void;
+  error(message: string): void;
+  close(): void;
+}
+
+export interface ViewOptions {
+  verbose: boolean;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export function createView(opts: ViewOptions): View {
+  const tty = opts.stderr.isTTY === true;
+  const color: ChalkInstance = new Chalk({ level: tty && !opts.env.NO_COLOR ? 1 : 0 });
+  const bars = tty ? new cliProgress.MultiBar(barOptions(), cliProgress.Presets.shades_classic) : undefined;
+  const active = new Map<string, cliProgress.SingleBar>();
+  const started = new Map<string, number>();
+  const names = new Map<string, string>();
+  const say = (line: string) => (bars ? bars.log(`${line}\n`) : opts.stderr.write(`${line}\n`));
+
+  const endBar = (sid: string) => {
+    const bar = active.get(sid);
+    if (bar) {
+      bar.stop();
+      bars?.remove(bar);
+      active.delete(sid);
+    }
+  };
+
+  return {
+    onEvent(e) {
+      switch (e.kind) {
+        case 'ready':
+          return say(`Waiting for files as ${color.bold(e.jid)}`);
+        case 'offer':
+          names.set(e.sid, shorten(printable(e.file.name)));
+          return say(`Offer from ${printable(e.from)}: ${printable(e.file.name)} (${formatBytes(e.file.size)})`);
+        case 'offer-sent':
+          names.set(e.sid, shorten(printable(e.file.name)));
+          return say(`Offering ${printable(e.file.name)} (${formatBytes(e.file.size)}) to ${e.to}`);
+        case 'accepted':
+          return opts.verbose ? say(`Accepted (${e.method})`) : undefined;
+        case 'declined':
+          return say(color.yellow(`Declined ${printable(e.file.name)} from ${printable(e.peer)}`));
+        case 'proxies':
+          return opts.verbose ? say(`Proxies: ${e.streamhosts.map((s) => `${s.jid} ${s.host}:${s.port}`).join(', ') || 'none'}`) : undefined;
+        case 'streamhost-failed':
+          return opts.verbose ? say(color.dim(`Streamhost ${e.streamhost.jid} ${e.streamhost.host}:${e.streamhost.port} failed: ${e.error.message}`)) : undefined;
+        case 'streamhost-used':
+          started.set(e.sid, Date.now());
+          return opts.verbose ? say(`Connected through ${e.streamhost.jid} (${e.streamhost.host}:${e.streamhost.port})`) : undefined;
+        case 'progress': {
+          if (!bars) return;
+          let bar = active.get(e.sid);
+          if (!bar) {
+            bar = bars.create(e.total, 0, { name: names.get(e.sid) ?? '', rate: '' });
+            active.set(e.sid, bar);
+          }
+          const seconds = (Date.now() - (started.get(e.sid) ?? Date.now())) / 1000;
+          bar.update(e.bytes, { rate: formatRate(e.bytes, seconds) });
+          return;
+        }
+        case 'done':
+          endBar(e.sid);
+          say(color.green(`${e.path ? 'Saved' : 'Sent'} ${e.path ?? printable(e.file.name)}: ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s (${formatRate(e.bytes, e.seconds)})`));
+          if (e.path) opts.stdout.write(`${e.path}\n`);
+          return;
+        case 'failed':
+          endBar(e.sid);
+          return say(color.red(`Failed ${printable(e.file.name)} from ${printable(e.peer)}: ${printable(e.error.message)}`));
+      }
+    },
+    error(message) {
+      say(color.red(`xep65: ${printable(message)}`));
+    },
+    close() {
+      bars?.stop();
+    },
+  };
+}
+
+function shorten(name: string): string {
+  return name.length > 24 ? `${name.slice(0, 21)}...` : name;
+}
+
+function barOptions(): cliProgress.Options {
+  return {
+    format: ' {name} {bar} {percentage}% | {value}/{total} | {rate} | ETA {eta_formatted}',
+    formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? formatBytes(v) : String(v)),
+    hideCursor: true,
+    clearOnComplete: true,
+    stopOnComplete: false,
+    etaBuffer: 50,
+    fps: 10,
+    stream: process.stderr,
+  } as cliProgress.Options;
+}

@@ -1,0 +1,18 @@
+// Events sessions and use cases report; only the CLI turns them into text (ARCHITECTURE rule 9).
+import type { FileInfo } from '../stanzas/si.js';
+import type { Streamhost } from '../stanzas/bytestreams.js';
+
+export type TransferEvent =
+  | { kind: 'ready'; jid: string }
+  | { kind: 'offer'; from: string; sid: string; file: FileInfo }
+  | { kind: 'offer-sent'; to: string; sid: string; file: FileInfo }
+  | { kind: 'accepted'; peer: string; sid: string; method: string }
+  | { kind: 'declined'; peer: string; sid: string; file: FileInfo; reason: string }
+  | { kind: 'proxies'; streamhosts: Streamhost[] }
+  | { kind: 'streamhost-failed'; sid: string; streamhost: Streamhost; error: Error }
+  | { kind: 'streamhost-used'; sid: string; streamhost: Streamhost }
+  | { kind: 'progress'; sid: string; bytes: number; total: number }
+  | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string }
+  | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error };
+
+export type EventSink = (event: TransferEvent) => void;

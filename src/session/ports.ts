@@ -1,0 +1,56 @@
+// The ports sessions talk through (ARCHITECTURE rule 4): an XMPP port, a SOCKS5 dialer and a
+// streamhost listener. The xmpp/ and transport/ layers implement them; tests may fake them.
+import type { Element } from '@xmpp/xml';
+import type { Duplex } from 'node:stream';
+
+export interface IqRequest {
+  /** The sender's JID exactly as the server stamped it. */
+  from: string;
+  /** The payload: the IQ's one child element. */
+  element: Element;
+}
+
+/** What an IQ handler answers: a child for the result, `true` for an empty result, or an <error/>. */
+export type IqAnswer = Element | true;
+
+export type IqHandler = (req: IqRequest) => Promise<IqAnswer> | IqAnswer;
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface XmppPort {
+  /** Our full JID as bound by the server. */
+  readonly jid: string;
+  /** The domain of our account (where disco#items for proxies goes). */
+  readonly domain: string;
+  /**
+   * Sends an IQ get/set to `to` with `payload` as its child; resolves with the result's child
+   * (undefined for an empty result). An IQ error rejects with IqError.
+   */
+  get(to: string, payload: Element, opts?: RequestOptions): Promise<Element | undefined>;
+  set(to: string, payload: Element, opts?: RequestOptions): Promise<Element | undefined>;
+  /** Handles incoming IQ get/set whose child is `name` in `ns`. */
+  handle(type: 'get' | 'set', ns: string, name: string, handler: IqHandler): void;
+}
+
+/** Dials a streamhost and completes the SOCKS5 handshake with `dstAddr`. */
+export type Socks5Dialer = (opts: {
+  host: string;
+  port: number;
+  dstAddr: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}) => Promise<Duplex>;
+
+/** Our own streamhost (XEP-0065 §5, the requester as streamhost). */
+export interface StreamhostListenerPort {
+  readonly port: number;
+  /**
+   * Registers an expected DST.ADDR; resolves with the connection once a client completed the
+   * SOCKS5 handshake with it. Only the first such connection is taken.
+   */
+  expect(dstAddr: string, signal?: AbortSignal): Promise<Duplex>;
+  close(): Promise<void>;
+}

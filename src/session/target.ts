@@ -1,0 +1,103 @@
+// The receiver: answers SI offers (XEP-0095 §3, XEP-0096 §3.2) and, as the XEP-0065 target,
+// the streamhost offer that follows (§5.3.2-5.3.3, §6.3.2-6.3.3). Refusals are returned as
+// stanza errors: forbidden "Offer Declined" (XEP-0095 §3), no-valid-streams, bad-profile,
+// not-acceptable for a bytestream we did not agree to, item-not-found when no streamhost works.
+import type { Duplex } from 'node:stream';
+import xml from '@xmpp/xml';
+import { Xep65Error } from '../errors.js';
+import { dstAddr as computeDstAddr } from '../socks5/dst-addr.js';
+import { buildSiAccept, parseSiOffer, type FileInfo } from '../stanzas/si.js';
+import { buildStreamhostUsed, parseStreamhostOffer, type Streamhost } from '../stanzas/bytestreams.js';
+import { buildError } from '../stanzas/stanza-error.js';
+import { NS_BYTESTREAMS, NS_SI } from '../stanzas/ns.js';
+import { connectToStreamhosts } from './connect-streamhosts.js';
+import type { EventSink } from './events.js';
+import type { IqAnswer, IqRequest, Socks5Dialer, XmppPort } from './ports.js';
+
+export interface IncomingOffer {
+  from: string;
+  sid: string;
+  file: FileInfo;
+}
+
+export interface TargetOptions {
+  xmpp: XmppPort;
+  dial: Socks5Dialer;
+  /** Whether to take this offer; may ask a person, so it may take long. */
+  decide(offer: IncomingOffer): Promise<boolean>;
+  /** The bytestream is connected: the caller reads the file from it. */
+  onStream(offer: IncomingOffer, stream: Duplex, streamhost: Streamhost): void;
+  /** An accepted offer that will not deliver a stream. */
+  onFailed(offer: IncomingOffer, error: Xep65Error): void;
+  onEvent: EventSink;
+  /** How long after accepting we wait for the sender's streamhost offer. */
+  streamhostOfferTimeoutMs: number;
+  staggerMs: number;
+  perHostTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  offer: IncomingOffer;
+  timer: NodeJS.Timeout;
+}
+
+export function serveTarget(opts: TargetOptions): void {
+  const pending = new Map<string, Pending>();
+  const keyOf = (from: string, sid: string) => `${from}\n${sid}`;
+
+  opts.xmpp.handle('set', NS_SI, 'si', async ({ from, element }: IqRequest): Promise<IqAnswer> => {
+    const parsed = parseSiOffer(element);
+    if (!parsed.ok) {
+      const app = xml(parsed.reason === 'bad-profile' ? 'bad-profile' : 'bad-request', { xmlns: NS_SI });
+      return parsed.reason === 'bad-profile' ? buildError('cancel', 'bad-request', { app }) : buildError('modify', 'bad-request', { text: parsed.message });
+    }
+    const { sid, file, streamMethods } = parsed.offer;
+    if (!streamMethods.includes(NS_BYTESTREAMS)) {
+      return buildError('cancel', 'bad-request', { app: xml('no-valid-streams', { xmlns: NS_SI }) });
+    }
+    const offer: IncomingOffer = { from, sid, file };
+    if (pending.has(keyOf(from, sid))) return buildError('modify', 'bad-request', { text: 'duplicate stream id' });
+    opts.onEvent({ kind: 'offer', from, sid, file });
+    if (!(await opts.decide(offer))) {
+      opts.onEvent({ kind: 'declined', peer: from, sid, file, reason: 'not accepted' });
+      return buildError('cancel', 'forbidden', { text: 'Offer Declined' });
+    }
+    const timer = setTimeout(() => {
+      pending.delete(keyOf(from, sid));
+      opts.onFailed(offer, new Xep65Error('timeout', `${from} accepted nothing: no streamhost offer came after the file was accepted`));
+    }, opts.streamhostOfferTimeoutMs);
+    pending.set(keyOf(from, sid), { offer, timer });
+    opts.onEvent({ kind: 'accepted', peer: from, sid, method: NS_BYTESTREAMS });
+    return buildSiAccept(NS_BYTESTREAMS);
+  });
+
+  opts.xmpp.handle('set', NS_BYTESTREAMS, 'query', async ({ from, element }: IqRequest): Promise<IqAnswer> => {
+    const parsed = parseStreamhostOffer(element);
+    if (!parsed.ok) return buildError('modify', 'bad-request', { text: parsed.message });
+    const entry = pending.get(keyOf(from, parsed.offer.sid));
+    if (!entry || parsed.offer.mode !== 'tcp') return buildError('modify', 'not-acceptable');
+    pending.delete(keyOf(from, parsed.offer.sid));
+    clearTimeout(entry.timer);
+    const { offer } = entry;
+    try {
+      const { stream, streamhost } = await connectToStreamhosts(parsed.offer.streamhosts, {
+        dstAddr: parsed.offer.dstAddr ?? computeDstAddr(offer.sid, from, opts.xmpp.jid),
+        dial: opts.dial,
+        staggerMs: opts.staggerMs,
+        perHostTimeoutMs: opts.perHostTimeoutMs,
+        signal: opts.signal,
+        onFailed: (s, error) => opts.onEvent({ kind: 'streamhost-failed', sid: offer.sid, streamhost: s, error }),
+      });
+      opts.onEvent({ kind: 'streamhost-used', sid: offer.sid, streamhost });
+      opts.onStream(offer, stream, streamhost);
+      return buildStreamhostUsed(offer.sid, streamhost.jid);
+    } catch (err) {
+      const error = err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err });
+      opts.onFailed(offer, error);
+      return buildError('cancel', 'item-not-found');
+    }
+  });
+
+  opts.signal?.addEventListener('abort', () => pending.forEach((p) => clearTimeout(p.timer)), { once: true });
+}

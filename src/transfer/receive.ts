@@ -1,0 +1,105 @@
+// The `receive` use case: log in, advertise SI file transfer over bytestreams (XEP-0096 §4),
+// answer offers through the accept policy, and save each file safely (part file, size and
+// hash check, no-clobber rename). Runs until `count` transfers ended, the signal aborts, or
+// the connection is lost.
+import type { Duplex } from 'node:stream';
+import { Xep65Error } from '../errors.js';
+import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
+import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
+import { serveTarget, type IncomingOffer } from '../session/target.js';
+import type { EventSink } from '../session/events.js';
+import { dialSocks5 } from '../transport/socks5-client.js';
+import { receiveFile } from '../transport/receive-file.js';
+import { safeFileName } from '../transport/safe-name.js';
+import { throttle } from './throttle.js';
+import { TIMEOUTS } from './timeouts.js';
+
+export interface ReceiveRequest {
+  account: AccountOptions;
+  dir: string;
+  overwrite: boolean;
+  /** Stop after this many accepted transfers ended (saved or failed); undefined: run until aborted. */
+  count?: number;
+  decide(offer: IncomingOffer): Promise<boolean>;
+  onEvent: EventSink;
+  signal?: AbortSignal;
+}
+
+export interface ReceiveResult {
+  saved: string[];
+  failures: Xep65Error[];
+}
+
+export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> {
+  const xmpp = await connectAccount(req.account);
+  const result: ReceiveResult = { saved: [], failures: [] };
+  const inFlight = new Set<Promise<void>>();
+  const stop = new AbortController();
+  const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
+  let ended = 0;
+
+  try {
+    const finished = new Promise<void>((resolve, reject) => {
+      const transferEnded = () => {
+        ended++;
+        if (req.count !== undefined && ended >= req.count) resolve();
+      };
+      const fail = (offer: IncomingOffer, error: Xep65Error) => {
+        result.failures.push(error);
+        req.onEvent({ kind: 'failed', sid: offer.sid, peer: offer.from, file: offer.file, error });
+        transferEnded();
+      };
+      const save = async (offer: IncomingOffer, stream: Duplex) => {
+        try {
+          const started = Date.now();
+          const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: offer.sid, bytes, total: offer.file.size }));
+          const saved = await receiveFile(stream, {
+            dir: req.dir,
+            name: safeFileName(offer.file.name),
+            size: offer.file.size,
+            md5: offer.file.hash,
+            overwrite: req.overwrite,
+            idleTimeoutMs: TIMEOUTS.idleMs,
+            onProgress: progress,
+            signal,
+          });
+          progress.flush();
+          result.saved.push(saved.path);
+          const seconds = (Date.now() - started) / 1000;
+          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, path: saved.path });
+          transferEnded();
+        } catch (err) {
+          fail(offer, err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err }));
+        }
+      };
+
+      serveDiscoInfo(xmpp, FILE_TRANSFER_FEATURES);
+      serveTarget({
+        xmpp,
+        dial: dialSocks5,
+        decide: req.decide,
+        onStream: (offer, stream) => {
+          const job = save(offer, stream);
+          inFlight.add(job);
+          void job.finally(() => inFlight.delete(job));
+        },
+        onFailed: fail,
+        onEvent: req.onEvent,
+        streamhostOfferTimeoutMs: TIMEOUTS.streamhostOfferMs,
+        staggerMs: TIMEOUTS.staggerMs,
+        perHostTimeoutMs: TIMEOUTS.perHostMs,
+        signal,
+      });
+      xmpp.onClosed(reject);
+      signal.addEventListener('abort', () => reject(new Xep65Error('aborted', 'interrupted')), { once: true });
+    });
+    await xmpp.sendPresence();
+    req.onEvent({ kind: 'ready', jid: xmpp.jid });
+    await finished;
+    return result;
+  } finally {
+    stop.abort();
+    await Promise.allSettled([...inFlight]); // let interrupted transfers remove their part files
+    await xmpp.close();
+  }
+}

@@ -1,0 +1,23 @@
+// Bounded waits used by the use cases; every wait on a peer has one (never hang at 0%).
+export const TIMEOUTS = {
+  /** XMPP login. */
+  loginMs: 20_000,
+  /** An ordinary IQ round trip (disco, network-address query, activation). */
+  iqMs: 20_000,
+  /** The target connecting to our streamhosts and answering streamhost-used. */
+  streamhostAnswerMs: 60_000,
+  /** One streamhost: TCP connect plus SOCKS5 handshake. */
+  perHostMs: 5_000,
+  /** Stagger between starting streamhost candidates. */
+  staggerMs: 300,
+  /** A SOCKS5 client that connected to our streamhost and must finish its handshake. */
+  handshakeMs: 10_000,
+  /** After accepting an offer, waiting for the sender's streamhost offer. */
+  streamhostOfferMs: 120_000,
+  /** No data at all for this long ends a transfer. */
+  idleMs: 60_000,
+  /** After the last byte, waiting for the receiver to close. */
+  closeMs: 30_000,
+  /** Default time the receiver may take to accept an offer. */
+  offerMs: 300_000,
+} as const;

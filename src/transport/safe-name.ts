@@ -1,0 +1,34 @@
+// Offered file names are untrusted (XEP-0096 §7 Security Considerations): keep only a final
+// path component, with no control or direction-override characters, no leading dots, and at
+// most 255 bytes, so a name can never leave the receive directory or hide itself.
+
+const MAX_BYTES = 255;
+const PART_SUFFIX_ROOM = '.part'.length + ' (999)'.length;
+
+export function safeFileName(offered: string): string {
+  const last = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..').pop() ?? '';
+  const cleaned = last
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .trim()
+    .replace(/^[.\s-]+/, '');
+  return truncateBytes(cleaned === '' ? 'file' : cleaned, MAX_BYTES - PART_SUFFIX_ROOM);
+}
+
+/** `name (n).ext` for the n-th alternative to an existing name (n >= 1). */
+export function numberedName(name: string, n: number): string {
+  if (n === 0) return name;
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  return `${stem} (${n})${ext}`;
+}
+
+/** Cuts at a character boundary, keeping the extension when there is room for it. */
+function truncateBytes(name: string, max: number): string {
+  if (Buffer.byteLength(name) <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && Buffer.byteLength(name.slice(dot)) <= 16 ? name.slice(dot) : '';
+  let stem = name.slice(0, name.length - ext.length);
+  while (Buffer.byteLength(stem + ext) > max) stem = [...stem].slice(0, -1).join('');
+  return stem + ext;
+}
