@@ -54,7 +54,7 @@ export function connectToStreamhosts(
           },
           (err: Error) => {
             if (settled) return;
-            failures.push({ candidate: `${streamhost.jid} ${streamhost.host}:${streamhost.port}`, error: err });
+            failures.push({ candidate: streamhost.jid, error: err });
             opts.onFailed?.(streamhost, err);
             if (failures.length === streamhosts.length) {
               finish(() => reject(new NoStreamhostError('could not connect to any streamhost', failures)));

@@ -119,6 +119,10 @@ async function describeFile(filePath: string, name: string | undefined): Promise
   });
   if (!info.isFile()) throw new Xep65Error('usage', `${filePath} is not a regular file`);
   const offered = name ?? path.basename(filePath);
+  // XML 1.0 cannot carry these; the server would close our stream.
+  if (offered === '' || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(offered)) {
+    throw new Xep65Error('usage', `cannot offer the name '${offered}': it is empty or has control characters (use --name)`);
+  }
   return { name: offered, size: info.size, mimeType: mime.lookup(offered) || 'application/octet-stream', date: info.mtime.toISOString() };
 }
 

@@ -1,0 +1,179 @@
+// XEP-0065 §5.3.2, §6.3.2, §6.3.4 / RFC 1928 §3-4, §6: the SOCKS5 client side of a bytestream
+// (Target dialing a streamhost, or Requester dialing a proxy), over a real TCP socket.
+// Each message goes out in one write and we wait for its reply before the next (ARCHITECTURE
+// rule 3: Prosody's proxy parses each message from a single chunk, so never pipeline).
+import net from 'node:net';
+import { Xep65Error, toXep65Error } from '../errors.js';
+import {
+  CMD_CONNECT,
+  METHOD_NO_AUTH,
+  METHOD_NONE_ACCEPTABLE,
+  REP_SUCCEEDED,
+  decodeMethodSelection,
+  decodeReply,
+  describeReply,
+  encodeGreeting,
+  encodeRequest,
+  type Decoded,
+} from '../socks5/codec.js';
+
+export type Socks5Decoder<T> = (buf: Buffer) => Decoded<T>;
+
+/** The error a cancelled handshake rejects with: the signal's own Xep65Error (timeout) if it has one. */
+export function abortError(signal: AbortSignal): Xep65Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Xep65Error) return reason;
+  return new Xep65Error('aborted', 'SOCKS5 handshake cancelled', { cause: reason });
+}
+
+/**
+ * One signal that fires on the caller's abort or after `ms`, whichever comes first; its reason is an
+ * Xep65Error ('aborted', or whatever `onTimeout` builds). Call `clear()` when done.
+ */
+export function linkedDeadline(
+  ms: number,
+  signal: AbortSignal | undefined,
+  onTimeout: () => Xep65Error,
+): { signal: AbortSignal; clear(): void } {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(onTimeout()), ms);
+  const onAbort = (): void => ctl.abort(new Xep65Error('aborted', 'cancelled', { cause: signal?.reason }));
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const clear = (): void => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  return { signal: ctl.signal, clear };
+}
+
+/**
+ * Reads one SOCKS5 message, however TCP splits or joins it (ARCHITECTURE rule 2). On success the
+ * socket is paused, our listeners are gone and any bytes after the message are unshifted back, so
+ * the next reader (or the file data pipe) sees them first. Rejects on bad bytes, error, close, abort.
+ */
+export function readSocks5Message<T>(socket: net.Socket, decode: Socks5Decoder<T>, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    if (socket.destroyed || socket.readableEnded) return reject(new Xep65Error('io', 'connection closed before SOCKS5 handshake'));
+    let pending = Buffer.alloc(0);
+    const detach = (): void => {
+      socket.off('data', onData).off('error', onError).off('end', onClose).off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+      socket.pause();
+    };
+    const fail = (err: Xep65Error): void => {
+      detach();
+      reject(err);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      pending = Buffer.concat([pending, typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk]);
+      let decoded: Decoded<T>;
+      try {
+        decoded = decode(pending);
+      } catch (err) {
+        return fail(toXep65Error(err, 'protocol'));
+      }
+      if (decoded === null) return;
+      detach();
+      if (decoded.rest.length > 0) socket.unshift(decoded.rest);
+      resolve(decoded.value);
+    };
+    const onError = (err: Error): void => fail(new Xep65Error('io', `socket error during SOCKS5 handshake: ${err.message}`, { cause: err }));
+    const onClose = (): void => fail(new Xep65Error('io', `connection closed during SOCKS5 handshake (after ${pending.length} bytes of a message)`));
+    const onAbort = (): void => fail(abortError(signal as AbortSignal));
+    socket.on('data', onData).on('error', onError).on('end', onClose).on('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // An explicit pause() leaves the stream non-flowing even with a 'data' listener: resume it.
+    socket.resume();
+  });
+}
+
+/**
+ * Client handshake on a connected socket: greeting offering "no authentication" only, then
+ * CONNECT with ATYP 3, DST.ADDR = dstAddr, DST.PORT = 0 (XEP-0065 §10.2). Resolves with the socket
+ * paused and any data that came with the reply unshifted. On rejection the caller destroys the socket.
+ */
+export async function socks5Handshake(socket: net.Socket, dstAddr: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const request = encodeRequest(CMD_CONNECT, dstAddr, 0); // throws before any byte is sent if dstAddr cannot be encoded
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  socket.write(encodeGreeting([METHOD_NO_AUTH]));
+  const { method } = await readSocks5Message(socket, decodeMethodSelection, opts.signal);
+  if (method === METHOD_NONE_ACCEPTABLE) {
+    throw new Xep65Error('no-streamhost', 'SOCKS5 server accepts no method we offer (we offer only 0, no authentication)');
+  }
+  if (method !== METHOD_NO_AUTH) throw new Xep65Error('protocol', `SOCKS5 server chose method ${method}, which we did not offer`);
+  socket.write(request);
+  // Any BND.ADDR is accepted: Pidgin replies with its own IP instead of echoing DST.ADDR.
+  const { rep } = await readSocks5Message(socket, decodeReply, opts.signal);
+  if (rep !== REP_SUCCEEDED) throw new Xep65Error('no-streamhost', `SOCKS5 reply ${rep} (${describeReply(rep)})`);
+}
+
+export interface DialSocks5Options {
+  host: string;
+  port: number;
+  dstAddr: string;
+  /** One budget for TCP connect and SOCKS5 handshake together. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** TCP connect + SOCKS5 handshake within timeoutMs. Rejects with a Xep65Error naming host:port. */
+export async function dialSocks5(opts: DialSocks5Options): Promise<net.Socket> {
+  const where = net.isIPv6(opts.host) ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
+  let phase: 'connect' | 'socks5' = 'connect';
+  const limit = linkedDeadline(opts.timeoutMs, opts.signal, () =>
+    new Xep65Error('timeout', `${phase === 'connect' ? 'no TCP connection' : 'no SOCKS5 reply'} within ${opts.timeoutMs} ms`),
+  );
+  let socket: net.Socket | undefined;
+  try {
+    socket = await connectTcp(opts.host, opts.port, limit.signal);
+    phase = 'socks5';
+    socket.setNoDelay(true);
+    await socks5Handshake(socket, opts.dstAddr, { signal: limit.signal });
+    return socket;
+  } catch (err) {
+    socket?.destroy();
+    const inner = toXep65Error(err, 'io');
+    throw new Xep65Error(inner.code, `${where}: ${inner.message}`, { cause: inner });
+  } finally {
+    limit.clear();
+  }
+}
+
+function connectTcp(host: string, port: number, signal: AbortSignal): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    if (!Number.isInteger(port) || port < 1 || port > 0xffff) return reject(new Xep65Error('no-streamhost', `invalid port ${port}`));
+    const socket = net.connect({ host, port });
+    const settle = (err: Xep65Error | null): void => {
+      socket.off('connect', onConnect).off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+      if (err === null) return resolve(socket);
+      socket.destroy();
+      reject(err);
+    };
+    const onConnect = (): void => settle(null);
+    const onError = (err: Error): void => settle(new Xep65Error('no-streamhost', describeConnectError(err), { cause: err }));
+    const onAbort = (): void => settle(abortError(signal));
+    socket.once('connect', onConnect).once('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const CONNECT_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+};
+
+function describeConnectError(err: Error): string {
+  // With several addresses (autoSelectFamily), Node reports an AggregateError of the attempts.
+  const first: unknown = err instanceof AggregateError ? err.errors[0] : err;
+  const code = (err as NodeJS.ErrnoException).code ?? (first as NodeJS.ErrnoException | undefined)?.code;
+  return (code !== undefined && CONNECT_ERRORS[code]) || err.message || code || 'connection failed';
+}

@@ -1,0 +1,83 @@
+// Runs the real CLI (bin/xep65.js) as a child process, the way a user or a script would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { PrivateProsody } from './prosody.js';
+
+export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/xep65.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves once stderr matched `pattern` (rejects if the process ends first). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<CliResult>;
+}
+
+/** Environment for an account on the private Prosody: credentials from env, as documented. */
+export function accountEnv(prosody: PrivateProsody, user: string, password: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NO_COLOR: '1',
+    XEP65_JID: `${user}@${prosody.domain}`,
+    XEP65_PASSWORD: password,
+    XEP65_SERVER: prosody.server,
+    XEP65_CA_FILE: prosody.caFile,
+  };
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const stderrListeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    stderrListeners.forEach((l) => l());
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      stderrListeners.forEach((l) => l());
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  const waitForStderr = (pattern: RegExp, waitMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} in stderr: ${stderr}`)), waitMs);
+      const check = () => {
+        if (pattern.test(stderr)) finish();
+        else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`exited before ${pattern}; stderr: ${stderr}`));
+      };
+      const finish = (err?: Error) => {
+        clearTimeout(timer);
+        stderrListeners.delete(check);
+        if (err) reject(err);
+        else resolve();
+      };
+      stderrListeners.add(check);
+      check();
+    });
+  return { child, waitForStderr, done };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<CliResult> {
+  return startCli(args, env, timeoutMs).done;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
