@@ -1,0 +1,69 @@
+// The target's streamhost attempts (XEP-0065 §5.3.2): offered order, stagger, first success
+// wins, losers cancelled, one error naming every failure.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough, type Duplex } from 'node:stream';
+import { connectToStreamhosts } from '../../src/session/connect-streamhosts.js';
+import { NoStreamhostError, Xep65Error } from '../../src/errors.js';
+import type { Socks5Dialer } from '../../src/session/ports.js';
+
+const hosts = ['a', 'b', 'c'].map((h) => ({ jid: `${h}.example`, host: h, port: 1 }));
+
+/** A dialer scripted per host: 'ok' after ms, 'fail' after ms, or 'hang' until aborted. */
+function scripted(plan: Record<string, ['ok' | 'fail' | 'hang', number]>, log: string[]): Socks5Dialer {
+  return ({ host, signal }) =>
+    new Promise<Duplex>((resolve, reject) => {
+      log.push(`start ${host}`);
+      const [what, ms] = plan[host]!;
+      signal?.addEventListener('abort', () => (log.push(`abort ${host}`), reject(new Xep65Error('aborted', 'cancelled'))));
+      if (what === 'hang') return;
+      setTimeout(() => (what === 'ok' ? resolve(new PassThrough()) : reject(new Error(`${host} refused`))), ms);
+    });
+}
+
+test('a failed candidate starts the next at once; the first success wins and the rest are cancelled', async () => {
+  const log: string[] = [];
+  const failed: string[] = [];
+  const { streamhost } = await connectToStreamhosts(hosts, {
+    dstAddr: 'x',
+    dial: scripted({ a: ['fail', 1], b: ['ok', 5], c: ['hang', 0] }, log),
+    staggerMs: 10_000,
+    perHostTimeoutMs: 1000,
+    onFailed: (s) => failed.push(s.host),
+  });
+  assert.equal(streamhost.host, 'b');
+  assert.deepEqual(failed, ['a']);
+  assert.deepEqual(log.slice(0, 2), ['start a', 'start b']);
+});
+
+test('a hanging first candidate does not hold up the second beyond the stagger', async () => {
+  const log: string[] = [];
+  const { streamhost } = await connectToStreamhosts(hosts, {
+    dstAddr: 'x',
+    dial: scripted({ a: ['hang', 0], b: ['ok', 1], c: ['hang', 0] }, log),
+    staggerMs: 20,
+    perHostTimeoutMs: 60_000,
+  });
+  assert.equal(streamhost.host, 'b');
+  assert.ok(log.includes('abort a'), 'the hanging candidate is cancelled');
+});
+
+test('all fail: one NoStreamhostError with each reason, in offered order', async () => {
+  const err = await connectToStreamhosts(hosts, {
+    dstAddr: 'x',
+    dial: scripted({ a: ['fail', 1], b: ['fail', 2], c: ['fail', 3] }, []),
+    staggerMs: 1,
+    perHostTimeoutMs: 1000,
+  }).catch((e: unknown) => e);
+  assert.ok(err instanceof NoStreamhostError);
+  assert.deepEqual(err.failures.map((f) => f.candidate), ['a.example', 'b.example', 'c.example']);
+  assert.match(err.message, /a refused.*b refused.*c refused/);
+});
+
+test('no streamhost offered, and abort', async () => {
+  await assert.rejects(connectToStreamhosts([], { dstAddr: 'x', dial: scripted({}, []), staggerMs: 1, perHostTimeoutMs: 1 }), NoStreamhostError);
+  const controller = new AbortController();
+  const pending = connectToStreamhosts(hosts, { dstAddr: 'x', dial: scripted({ a: ['hang', 0], b: ['hang', 0], c: ['hang', 0] }, []), staggerMs: 1, perHostTimeoutMs: 1, signal: controller.signal });
+  controller.abort();
+  await assert.rejects(pending, (e: Xep65Error) => e.code === 'aborted');
+});

@@ -1,0 +1,95 @@
+// The receive data path: exactly `size` bytes, MD5 checked when offered, the part file renamed
+// only when complete and removed on every failure.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { receiveFile } from '../../src/transport/receive-file.js';
+import { Xep65Error } from '../../src/errors.js';
+
+async function withDir(fn: (dir: string) => Promise<void>) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xep65-rf-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const base = { overwrite: false, idleTimeoutMs: 5000 };
+
+test('complete data with a matching MD5 is saved under its name; data in odd chunks', () =>
+  withDir(async (dir) => {
+    const data = Buffer.from('hello, bytestream world');
+    const stream = new PassThrough();
+    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: data.length, md5: createHash('md5').update(data).digest('hex') });
+    for (let i = 0; i < data.length; i += 5) stream.write(data.subarray(i, i + 5));
+    const result = await done;
+    assert.equal(result.path, path.join(dir, 'a.txt'));
+    assert.deepEqual(await readFile(result.path), data);
+    assert.deepEqual(await readdir(dir), ['a.txt']);
+  }));
+
+test('MD5 mismatch: integrity error and no file left', () =>
+  withDir(async (dir) => {
+    const stream = new PassThrough();
+    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 3, md5: '0'.repeat(32) });
+    stream.end('abc');
+    await assert.rejects(done, (e: Xep65Error) => e.code === 'integrity');
+    assert.deepEqual(await readdir(dir), []);
+  }));
+
+test('a stream that ends early: stream-broken and no part file', () =>
+  withDir(async (dir) => {
+    const stream = new PassThrough();
+    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 10 });
+    stream.end('abc');
+    await assert.rejects(done, (e: Xep65Error) => e.code === 'stream-broken' && /3 of 10/.test(e.message));
+    assert.deepEqual(await readdir(dir), []);
+  }));
+
+test('more bytes than offered: integrity error', () =>
+  withDir(async (dir) => {
+    const stream = new PassThrough();
+    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 2 });
+    stream.write('abc');
+    await assert.rejects(done, (e: Xep65Error) => e.code === 'integrity');
+    assert.deepEqual(await readdir(dir), []);
+  }));
+
+test('aborted mid-transfer (Ctrl-C): the part file is removed', () =>
+  withDir(async (dir) => {
+    const stream = new PassThrough();
+    const controller = new AbortController();
+    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 100, signal: controller.signal });
+    stream.write('some');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await readdir(dir), ['a.txt.part']);
+    controller.abort();
+    await assert.rejects(done, (e: Xep65Error) => e.code === 'aborted');
+    assert.deepEqual(await readdir(dir), []);
+  }));
+
+test('an existing file is kept: the new one is "name (1).ext"; with overwrite it is replaced', () =>
+  withDir(async (dir) => {
+    await writeFile(path.join(dir, 'a.txt'), 'old');
+    const s1 = new PassThrough();
+    const first = receiveFile(s1, { ...base, dir, name: 'a.txt', size: 3 });
+    s1.write('new');
+    assert.equal((await first).path, path.join(dir, 'a (1).txt'));
+    assert.equal(await readFile(path.join(dir, 'a.txt'), 'utf8'), 'old');
+    const s2 = new PassThrough();
+    const second = receiveFile(s2, { ...base, dir, name: 'a.txt', size: 3, overwrite: true });
+    s2.write('NEW');
+    assert.equal((await second).path, path.join(dir, 'a.txt'));
+    assert.equal(await readFile(path.join(dir, 'a.txt'), 'utf8'), 'NEW');
+  }));
+
+test('a zero-byte file is saved without waiting for data', () =>
+  withDir(async (dir) => {
+    const result = await receiveFile(new PassThrough(), { ...base, dir, name: 'empty', size: 0 });
+    assert.deepEqual(await readFile(result.path), Buffer.alloc(0));
+  }));
