@@ -2,7 +2,7 @@
 // the terminal; with none of these and nobody to ask, every offer is declined (XEP-0095 §3
 // forbidden "Offer Declined"). Questions are asked one at a time.
 import type { IncomingOffer } from '../session/target.js';
-import { bareJid, domainOf } from '../xmpp/jid.js';
+import { bareJid, domainOf } from '../stanzas/jid.js';
 import { formatBytes, printable } from './format.js';
 import { askYesNo } from './prompt.js';
 

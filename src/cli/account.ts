@@ -3,8 +3,8 @@
 // or XEP65_SERVER; extra CA from --ca-file or XEP65_CA_FILE.
 import { readFile } from 'node:fs/promises';
 import { Xep65Error } from '../errors.js';
-import type { AccountOptions } from '../xmpp/connect-account.js';
-import { parseJid } from '../xmpp/jid.js';
+import type { AccountOptions } from '../transfer/account.js';
+import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
 import { parseHostPort } from './host-port.js';
 import { promptHidden } from './prompt.js';

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Xep65Error } from '../errors.js';
 import { sendFileTo, type ProxyChoice, type SendRequest } from '../transfer/send.js';
-import { parseJid } from '../xmpp/jid.js';
+import { parseJid } from '../stanzas/jid.js';
 import { resolveAccount, type AccountArgs } from './account.js';
 import { parseHostPort } from './host-port.js';
 import type { View } from './view.js';

@@ -1,7 +1,7 @@
 // XEP-0096 §4 / XEP-0065 §3 "Determining Support": disco#info (XEP-0030 §3) on the receiver
 // before offering, so an unsupported peer gets a clear error instead of a silent timeout.
 import { Xep65Error } from '../errors.js';
-import { IqError } from '../xmpp/iq-error.js';
+import { IqError } from '../stanzas/iq-error.js';
 import { buildDiscoInfoQuery, parseDiscoInfo, type DiscoInfo } from '../stanzas/disco.js';
 import { NS_BYTESTREAMS, NS_IBB, NS_SI, NS_SI_FILE } from '../stanzas/ns.js';
 import type { RequestOptions, XmppPort } from './ports.js';

@@ -4,7 +4,7 @@
 // DST.ADDR and activate it (§6.3.4-6.3.5) before any data is written.
 import type { Duplex } from 'node:stream';
 import { NoStreamhostError, Xep65Error } from '../errors.js';
-import { IqError } from '../xmpp/iq-error.js';
+import { IqError } from '../stanzas/iq-error.js';
 import { dstAddr as computeDstAddr } from '../socks5/dst-addr.js';
 import { buildActivate, buildStreamhostOffer, parseStreamhostUsed, type Streamhost } from '../stanzas/bytestreams.js';
 import type { Socks5Dialer, StreamhostListenerPort, XmppPort } from './ports.js';

@@ -21,7 +21,7 @@ import {
   encodeReply,
   type Socks5Address,
 } from '../socks5/codec.js';
-import { linkedDeadline, readSocks5Message } from './socks5-client.js';
+import { linkedDeadline, readSocks5Message } from './socks5-read.js';
 
 export interface AcceptSocks5Options {
   /**

@@ -4,7 +4,7 @@
 import { promises as dns } from 'node:dns';
 import { Xep65Error } from '../errors.js';
 import { connectXmpp, type ConnectOptions, type ServerAddress, type XmppSession } from './connect.js';
-import { parseJid } from './jid.js';
+import { parseJid } from '../stanzas/jid.js';
 
 export type AccountOptions = Omit<ConnectOptions, 'server'> & { server?: ServerAddress };
 

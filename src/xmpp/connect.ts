@@ -18,7 +18,7 @@ import SASLFactory from 'saslmechanisms';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import xml, { type Element } from '@xmpp/xml';
 import { Xep65Error } from '../errors.js';
-import { bareJid, parseJid } from './jid.js';
+import { bareJid, parseJid } from '../stanzas/jid.js';
 import { createIqRequester } from './iq-requests.js';
 import { mapConnectError } from './connect-errors.js';
 import type { IqHandler, XmppPort } from '../session/ports.js';
@@ -161,8 +161,11 @@ function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal):
   });
 }
 
+/** The raw TCP socket, or the TLS socket inside xmpp.js's wrapper. */
 function destroySocket(socket: unknown): void {
-  if (socket && typeof (socket as { destroy?: unknown }).destroy === 'function') (socket as { destroy(): void }).destroy();
+  type Destroyable = { destroy?: () => void; socket?: Destroyable } | null | undefined;
+  const raw = (socket as Destroyable)?.socket ?? (socket as Destroyable);
+  raw?.destroy?.();
 }
 
 function isIp(host: string): boolean {

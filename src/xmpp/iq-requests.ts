@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import type { Middleware } from '@xmpp/middleware';
 import { Xep65Error } from '../errors.js';
-import { IqError } from './iq-error.js';
+import { IqError } from '../stanzas/iq-error.js';
 
 interface Pending {
   to: string;

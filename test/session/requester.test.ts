@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import { establishAsRequester } from '../../src/session/requester.js';
 import { buildStreamhostUsed } from '../../src/stanzas/bytestreams.js';
-import { IqError } from '../../src/xmpp/iq-error.js';
+import { IqError } from '../../src/stanzas/iq-error.js';
 import { NoStreamhostError, Xep65Error } from '../../src/errors.js';
 import type { StreamhostListenerPort } from '../../src/session/ports.js';
 import { FakeXmpp } from '../helpers/fake-xmpp.js';

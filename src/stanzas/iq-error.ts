@@ -1,7 +1,7 @@
 // An IQ answered with type 'error' (RFC 6120 §8.3), as sessions see it.
 import type { Element } from '@xmpp/xml';
 import { Xep65Error, type ErrorCode } from '../errors.js';
-import { parseError, type StanzaErrorInfo } from '../stanzas/stanza-error.js';
+import { parseError, type StanzaErrorInfo } from './stanza-error.js';
 
 export class IqError extends Xep65Error {
   readonly from: string;
