@@ -6,6 +6,7 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runReceive, type ReceiveArgs } from './receive-command.js';
 import { runSend, type SendArgs } from './send-command.js';
 import { createView, type View } from './view.js';
+import { createJsonView } from './json-view.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
 
 export interface Io {
@@ -19,16 +20,19 @@ type Command = (view: View, signal: AbortSignal) => Promise<number>;
 export async function main(args: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   let command: Command | undefined;
   let verbose = false;
+  let json = false;
   try {
     const argv = await parser(args, io.env, (c) => (command = c)).parseAsync();
     verbose = Number(argv.verbose ?? 0) > 0;
+    json = argv.json === true;
   } catch (err) {
     io.stderr.write(`xep65: ${(err as Error).message}\nTry 'xep65 --help'.\n`);
     return EXIT.usage;
   }
   if (!command) return EXIT.ok; // --help or --version was shown
 
-  const view = createView({ verbose, stdout: io.stdout, stderr: io.stderr, env: io.env });
+  const view = json ? createJsonView(io.stdout) : createView({ verbose, stdout: io.stdout, stderr: io.stderr, env: io.env });
+  view.onEvent({ kind: 'timing', phase: 'startup', ms: Math.round(performance.now()) });
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -42,16 +46,18 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
   } catch (err) {
     if (signalled) return signalled === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     const error = toXep65Error(err);
-    view.error(error.code === 'internal' && verbose ? `${error.message}\n${error.stack ?? ''}` : error.message);
+    view.error(error, exitCodeFor(error.code));
     return exitCodeFor(error.code);
   } finally {
+    const usage = process.resourceUsage();
+    view.stats({ peakRssBytes: usage.maxRSS * 1024, cpuUserSeconds: usage.userCPUTime / 1e6, cpuSystemSeconds: usage.systemCPUTime / 1e6 });
     view.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => void): Argv<{ verbose?: number }> {
+function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => void): Argv<{ verbose?: number; json?: boolean }> {
   return yargs(args)
     .scriptName('xep65')
     .usage('$0 <command> [options]\n\nXMPP file transfer over SOCKS5 Bytestreams (XEP-0065), negotiated with XEP-0096.')
@@ -65,7 +71,8 @@ function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => 
     .option('password-file', { type: 'string', describe: 'read the password from the first line of FILE (or env XEP65_PASSWORD)', global: true })
     .option('server', { type: 'string', describe: 'connect to HOST[:PORT] instead of resolving the JID domain (env XEP65_SERVER)', global: true })
     .option('ca-file', { type: 'string', describe: 'also trust this PEM CA certificate (env XEP65_CA_FILE)', global: true })
-    .option('verbose', { alias: 'v', type: 'count', describe: 'say more about the negotiation', global: true })
+    .option('verbose', { alias: 'v', type: 'count', describe: 'say more: the negotiation, timings of each phase, resources used', global: true })
+    .option('json', { type: 'boolean', describe: 'print one JSON object per event on stdout instead of messages', global: true })
     .command(
       'send <file> <recipient>',
       'offer a file to a contact (full JID: user@host/resource)',
@@ -79,7 +86,7 @@ function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => 
           .option('direct', { type: 'boolean', default: true, describe: 'offer our own streamhost; --no-direct offers only proxies' })
           .option('port', { type: 'number', default: 0, describe: 'port of our streamhost (0: any free port)' })
           .option('host', { type: 'string', array: true, describe: 'advertise our streamhost at ADDR[:PORT] (repeatable; default: this machine\'s addresses)' })
-          .option('hash', { type: 'boolean', default: true, describe: 'send the MD5 of the file for the receiver to check; --no-hash skips it' })
+          .option('hash', { type: 'boolean', default: false, describe: 'compute the MD5 of the file and send it for the receiver to check (costs a read of the file before the offer)' })
           .option('offer-timeout', { type: 'number', default: TIMEOUTS.offerMs / 1000, describe: 'seconds the receiver has to accept' }),
       (argv) => {
         const a = argv as unknown as Omit<SendArgs, 'to'>;
@@ -110,5 +117,5 @@ function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => 
     )
     .demandCommand(1, 'name a command: send or receive')
     .help()
-    .version() as unknown as Argv<{ verbose?: number }>;
+    .version() as unknown as Argv<{ verbose?: number; json?: boolean }>;
 }

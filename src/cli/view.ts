@@ -4,11 +4,20 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { TransferEvent } from '../session/events.js';
+import type { Xep65Error } from '../errors.js';
 import { formatBytes, formatRate, printable } from './format.js';
+
+export interface ResourceStats {
+  peakRssBytes: number;
+  cpuUserSeconds: number;
+  cpuSystemSeconds: number;
+}
 
 export interface View {
   onEvent(event: TransferEvent): void;
-  error(message: string): void;
+  error(error: Xep65Error, exit: number): void;
+  /** Resources the process used, reported at exit (with -v or --json). */
+  stats(stats: ResourceStats): void;
   close(): void;
 }
 
@@ -78,10 +87,18 @@ export function createView(opts: ViewOptions): View {
         case 'failed':
           endBar(e.sid);
           return say(color.red(`Failed ${printable(e.file.name)} from ${printable(e.peer)}: ${printable(e.error.message)}`));
+        case 'timing':
+          return opts.verbose ? say(color.dim(`timing: ${e.phase} ${e.ms.toFixed(1)} ms`)) : undefined;
       }
     },
-    error(message) {
-      say(color.red(`xep65: ${printable(message)}`));
+    error(error) {
+      const detail = error.code === 'internal' && opts.verbose && error.stack ? `\n${error.stack}` : '';
+      say(color.red(`xep65: ${printable(error.message)}${detail}`));
+    },
+    stats(s) {
+      if (opts.verbose) {
+        say(color.dim(`resources: peak RSS ${formatBytes(s.peakRssBytes)}, CPU ${s.cpuUserSeconds.toFixed(2)} s user + ${s.cpuSystemSeconds.toFixed(2)} s system`));
+      }
     },
     close() {
       bars?.stop();

@@ -13,6 +13,8 @@ export type TransferEvent =
   | { kind: 'streamhost-used'; sid: string; streamhost: Streamhost }
   | { kind: 'progress'; sid: string; bytes: number; total: number }
   | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string }
-  | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error };
+  | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error }
+  /** How long one phase took (login, discovery, offer, negotiation, data, close), for -v and benchmarks. */
+  | { kind: 'timing'; phase: string; ms: number };
 
 export type EventSink = (event: TransferEvent) => void;

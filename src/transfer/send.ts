@@ -25,6 +25,7 @@ import { sendFile } from '../transport/send-file.js';
 import { md5File } from '../transport/file-hash.js';
 import { throttle } from './throttle.js';
 import { TIMEOUTS } from './timeouts.js';
+import { phaseTimer } from './phase-timer.js';
 
 export type ProxyChoice = { mode: 'discover' } | { mode: 'list'; jids: string[] } | { mode: 'none' };
 
@@ -59,8 +60,10 @@ export interface SendResult {
 }
 
 export async function sendFileTo(req: SendRequest): Promise<SendResult> {
+  const phase = phaseTimer(req.onEvent);
   const file = await describeFile(req.file, req.name);
   const xmpp = await connectAccount(req.account);
+  phase('login');
   let listener: StreamhostListenerPort | undefined;
   try {
     const lost = connectionLost(xmpp);
@@ -76,6 +79,7 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
       lost,
     ]);
     listener = openedListener;
+    phase(req.hash ? 'discovery+hash' : 'discovery');
     if (hash) file.hash = hash;
     const streamhosts = dedupe([...ownStreamhosts(xmpp.jid, req, listener), ...proxies]);
     if (streamhosts.length === 0) throw new NoStreamhostError('no streamhost to offer: our own is disabled and no proxy was found', []);
@@ -84,6 +88,7 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
     req.onEvent({ kind: 'offer-sent', to: req.to, sid, file });
     const method = await Promise.race([offerFile(xmpp, req.to, { sid, file, streamMethods: [NS_BYTESTREAMS] }, { ...opts, timeoutMs: req.offerTimeoutMs }), lost]);
     req.onEvent({ kind: 'accepted', peer: req.to, sid, method });
+    phase('offer');
 
     const started = Date.now();
     const { stream, streamhost } = await Promise.race([
@@ -101,9 +106,11 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
       lost,
     ]);
     req.onEvent({ kind: 'streamhost-used', sid, streamhost });
+    phase('negotiation');
     const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid, bytes, total: file.size }));
     const bytes = await sendFile(req.file, stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, signal: req.signal });
     progress.flush();
+    phase('data');
     const seconds = (Date.now() - started) / 1000;
     req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds });
     return { sid, file, bytes, seconds, streamhost };

@@ -14,7 +14,7 @@ export interface SendFileOptions {
   signal?: AbortSignal;
 }
 
-const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 4 << 20;
 
 export async function sendFile(path: string, stream: Duplex, opts: SendFileOptions): Promise<number> {
   let sent = 0;

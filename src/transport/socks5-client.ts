@@ -14,29 +14,39 @@ import {
   describeReply,
   encodeGreeting,
   encodeRequest,
+  type Decoded,
 } from '../socks5/codec.js';
 
 import { abortError, linkedDeadline, readSocks5Message } from './socks5-read.js';
+import { SocketReader } from './socket-reader.js';
 
 /**
  * Client handshake on a connected socket: greeting offering "no authentication" only, then
  * CONNECT with ATYP 3, DST.ADDR = dstAddr, DST.PORT = 0 (XEP-0065 §10.2). Resolves with the socket
  * paused and any data that came with the reply unshifted. On rejection the caller destroys the socket.
  */
-export async function socks5Handshake(socket: net.Socket, dstAddr: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+export async function socks5Handshake(
+  socket: net.Socket,
+  dstAddr: string,
+  opts: { signal?: AbortSignal; read?: MessageReader } = {},
+): Promise<void> {
+  const read: MessageReader = opts.read ?? ((decode, signal) => readSocks5Message(socket, decode, signal));
   const request = encodeRequest(CMD_CONNECT, dstAddr, 0); // throws before any byte is sent if dstAddr cannot be encoded
   if (opts.signal?.aborted) throw abortError(opts.signal);
   socket.write(encodeGreeting([METHOD_NO_AUTH]));
-  const { method } = await readSocks5Message(socket, decodeMethodSelection, opts.signal);
+  const { method } = await read(decodeMethodSelection, opts.signal);
   if (method === METHOD_NONE_ACCEPTABLE) {
     throw new Xep65Error('no-streamhost', 'SOCKS5 server accepts no method we offer (we offer only 0, no authentication)');
   }
   if (method !== METHOD_NO_AUTH) throw new Xep65Error('protocol', `SOCKS5 server chose method ${method}, which we did not offer`);
   socket.write(request);
   // Any BND.ADDR is accepted: Pidgin replies with its own IP instead of echoing DST.ADDR.
-  const { rep } = await readSocks5Message(socket, decodeReply, opts.signal);
+  const { rep } = await read(decodeReply, opts.signal);
   if (rep !== REP_SUCCEEDED) throw new Xep65Error('no-streamhost', `SOCKS5 reply ${rep} (${describeReply(rep)})`);
 }
+
+/** Reads one SOCKS5 message from wherever the socket's bytes go. */
+type MessageReader = <T>(decode: (buf: Buffer) => Decoded<T>, signal?: AbortSignal) => Promise<T>;
 
 export interface DialSocks5Options {
   host: string;
@@ -56,10 +66,13 @@ export async function dialSocks5(opts: DialSocks5Options): Promise<net.Socket> {
   );
   let socket: net.Socket | undefined;
   try {
-    socket = await connectTcp(opts.host, opts.port, limit.signal);
+    const reader = await connectTcp(opts.host, opts.port, limit.signal);
+    socket = reader.socket;
     phase = 'socks5';
     socket.setNoDelay(true);
-    await socks5Handshake(socket, opts.dstAddr, { signal: limit.signal });
+    await socks5Handshake(socket, opts.dstAddr, { signal: limit.signal, read: (decode, signal) => reader.readMessage(decode, signal) });
+    socket.pause();
+    reader.release();
     return socket;
   } catch (err) {
     socket?.destroy();
@@ -70,15 +83,17 @@ export async function dialSocks5(opts: DialSocks5Options): Promise<net.Socket> {
   }
 }
 
-function connectTcp(host: string, port: number, signal: AbortSignal): Promise<net.Socket> {
-  return new Promise<net.Socket>((resolve, reject) => {
+/** Connects with a SocketReader, so the data that follows the handshake can be read fast. */
+function connectTcp(host: string, port: number, signal: AbortSignal): Promise<SocketReader> {
+  return new Promise<SocketReader>((resolve, reject) => {
     if (signal.aborted) return reject(abortError(signal));
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) return reject(new Xep65Error('no-streamhost', `invalid port ${port}`));
-    const socket = net.connect({ host, port });
+    const reader = new SocketReader({ host, port });
+    const { socket } = reader;
     const settle = (err: Xep65Error | null): void => {
       socket.off('connect', onConnect).off('error', onError);
       signal.removeEventListener('abort', onAbort);
-      if (err === null) return resolve(socket);
+      if (err === null) return resolve(reader);
       socket.destroy();
       reject(err);
     };

@@ -11,7 +11,6 @@ import streamFeaturesFactory from '@xmpp/stream-features';
 import iqCallerFactory from '@xmpp/iq/caller.js';
 import iqCalleeFactory from '@xmpp/iq/callee.js';
 import sasl from '@xmpp/sasl';
-import scramSha1 from '@xmpp/sasl-scram-sha-1';
 import plain from '@xmpp/sasl-plain';
 import resourceBinding from '@xmpp/resource-binding';
 import SASLFactory from 'saslmechanisms';
@@ -21,9 +20,11 @@ import { Xep65Error } from '../errors.js';
 import { bareJid, parseJid } from '../stanzas/jid.js';
 import { createIqRequester } from './iq-requests.js';
 import { mapConnectError } from './connect-errors.js';
+import { useScramSha1, type ScramSha1 } from './scram-sha-1.js';
 import type { IqHandler, XmppPort } from '../session/ports.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const DEFAULT_IQ_TIMEOUT_MS = 30_000;
 
 export interface ServerAddress {
@@ -71,7 +72,8 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
     await e.restart();
   });
   const saslFactory = new SASLFactory();
-  scramSha1(saslFactory);
+  let scram: ScramSha1 | undefined;
+  useScramSha1(saslFactory, (m) => (scram = m));
   plain(saslFactory);
   sasl({ streamFeatures, saslFactory }, async (done, mechanisms, _fast, e) => {
     if (!e.isSecure()) throw new Xep65Error('connection', 'the server offered no TLS; refusing to send the password in plaintext');
@@ -83,6 +85,14 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
   let lastError: unknown;
   const closedListeners: Array<(error: Xep65Error) => void> = [];
   entity.on('error', (err: unknown) => (lastError = err));
+  entity.on('element', (el: Element) => {
+    if (!el.is('success', NS_SASL) || !scram) return;
+    try {
+      scram.verifyServerFinal(Buffer.from(el.getText(), 'base64').toString('utf8'));
+    } catch (err) {
+      entity.emit('error', new Xep65Error('auth', (err as Error).message));
+    }
+  });
   const requester = createIqRequester(middleware, (s) => entity.send(s), () => ({ bare: bareJid(boundJid), domain }));
   entity.on('disconnect', () => {
     if (closing) return;

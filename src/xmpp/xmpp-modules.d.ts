@@ -80,9 +80,6 @@ declare module '@xmpp/sasl' {
   ) => Promise<void>;
   export default function sasl(deps: { streamFeatures: unknown; saslFactory: unknown }, onAuthenticate: OnAuthenticate): void;
 }
-declare module '@xmpp/sasl-scram-sha-1' {
-  export default function scramSha1(saslFactory: unknown): void;
-}
 declare module '@xmpp/sasl-plain' {
   export default function plain(saslFactory: unknown): void;
 }
@@ -98,5 +95,7 @@ declare module '@xmpp/tls/lib/Socket.js' {
   }
 }
 declare module 'saslmechanisms' {
-  export default class SASLFactory {}
+  export default class SASLFactory {
+    use(name: string, mech: unknown): this;
+  }
 }

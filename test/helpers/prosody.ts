@@ -57,6 +57,8 @@ export interface PrivateProsody {
   componentPort?: number;
   componentJid?: string;
   logFile: string;
+  /** The server process, for measuring its CPU time (benchmarks). */
+  pid: number;
   register(user: string, password: string): Promise<void>;
   /** SIGTERM by PID, wait for exit (SIGKILL after a few seconds), remove the temp dir. */
   stop(): Promise<void>;
@@ -524,6 +526,7 @@ export async function startProsody(opts: StartProsodyOptions = {}): Promise<Priv
     proxyJid: `proxy.${domain}`,
     proxyPort,
     logFile,
+    pid: pid ?? -1,
     register: (user, password) => registerAccount(config, domain, user, password),
     stop: () => {
       stopping ??= (async () => {

@@ -1,0 +1,129 @@
+// One measurement each: socat baselines (file → TCP → file, and through a relay hop), an xep65
+// transfer (direct or through Prosody's proxy), and small-file latency. Output files are
+// removed between runs, outside the timed part, so every run writes a new file.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { PrivateProsody } from '../../test/helpers/prosody.js';
+import { freePort } from '../../test/helpers/prosody.js';
+import { cpuSecondsOf, runSocat, runXep65, type JsonEvent } from './processes.js';
+
+const SOCAT_BUFFER = String(256 * 1024);
+
+export interface BenchContext {
+  prosody: PrivateProsody;
+  alice: NodeJS.ProcessEnv;
+  bob: NodeJS.ProcessEnv;
+  outDir: string;
+}
+
+export interface ProcessStats {
+  peakRssBytes: number;
+  cpuSeconds: number;
+}
+
+export interface TransferSample {
+  /** Data phase as the receiver measured it (streamhost used → file complete). */
+  seconds: number;
+  sender: ProcessStats;
+  receiver: ProcessStats;
+  /** Prosody's CPU seconds during the whole transfer (proxy runs). */
+  prosodyCpuSeconds: number;
+}
+
+export async function socatDirect(file: string, outDir: string): Promise<number> {
+  const out = path.join(outDir, 'socat.out');
+  const port = await freePort();
+  const receiver = runSocat(['-b', SOCAT_BUFFER, '-u', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, `OPEN:${out},creat,trunc`]);
+  await receiver.listening;
+  const t0 = performance.now();
+  const sender = runSocat(['-b', SOCAT_BUFFER, '-u', `OPEN:${file}`, `TCP:127.0.0.1:${port}`]);
+  await Promise.all([sender.exited, receiver.exited]);
+  const seconds = (performance.now() - t0) / 1000;
+  await rm(out, { force: true });
+  return seconds;
+}
+
+export async function socatRelay(file: string, outDir: string): Promise<number> {
+  const out = path.join(outDir, 'relay.out');
+  const [recvPort, relayPort] = [await freePort(), await freePort()];
+  const receiver = runSocat(['-b', SOCAT_BUFFER, '-u', `TCP-LISTEN:${recvPort},bind=127.0.0.1,reuseaddr`, `OPEN:${out},creat,trunc`]);
+  const relay = runSocat(['-b', SOCAT_BUFFER, `TCP-LISTEN:${relayPort},bind=127.0.0.1,reuseaddr`, `TCP:127.0.0.1:${recvPort}`]);
+  await Promise.all([receiver.listening, relay.listening]);
+  const t0 = performance.now();
+  const sender = runSocat(['-b', SOCAT_BUFFER, '-u', `OPEN:${file}`, `TCP:127.0.0.1:${relayPort}`]);
+  await Promise.all([sender.exited, receiver.exited, relay.exited]);
+  const seconds = (performance.now() - t0) / 1000;
+  await rm(out, { force: true });
+  return seconds;
+}
+
+export async function xep65Transfer(ctx: BenchContext, file: string, mode: 'direct' | 'proxy', extra: string[] = []): Promise<TransferSample> {
+  const dir = ctx.outDir;
+  const receiver = runXep65(['receive', '--accept-all', '--count', '1', '--dir', dir], ctx.bob);
+  await receiver.waitFor('ready');
+  const route = mode === 'direct' ? ['--no-proxy', '--host', '127.0.0.1'] : ['--no-direct', '--proxy', ctx.prosody.proxyJid];
+  const prosodyBefore = cpuSecondsOf(ctx.prosody.pid);
+  const sender = runXep65(['send', file, `bob@${ctx.prosody.domain}/xep65`, ...route, ...extra], ctx.alice);
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  const prosodyCpuSeconds = cpuSecondsOf(ctx.prosody.pid) - prosodyBefore;
+  if (sent !== 0 || received !== 0) throw new Error(`transfer failed: sender ${sent}, receiver ${received}: ${JSON.stringify(sender.events.at(-2))}`);
+  const done = await receiver.waitFor('done');
+  await rm(String(done.path), { force: true });
+  return {
+    seconds: Number(done.seconds),
+    sender: statsOf(await sender.waitFor('stats')),
+    receiver: statsOf(await receiver.waitFor('stats')),
+    prosodyCpuSeconds,
+  };
+}
+
+export interface LatencySample {
+  /** From starting `xep65 send` to the running receiver reporting the file complete. */
+  seconds: number;
+  /** The sender's own phases (startup, login, discovery, offer, negotiation, data), ms. */
+  phases: Record<string, number>;
+  /** The sender's CPU seconds for the whole run (its fixed cost per transfer). */
+  senderCpuSeconds: number;
+}
+
+export async function smallFileLatency(ctx: BenchContext, file: string, reps: number): Promise<LatencySample[]> {
+  const receiver = runXep65(['receive', '--accept-all', '--count', String(reps), '--dir', ctx.outDir], ctx.bob);
+  await receiver.waitFor('ready');
+  const samples: LatencySample[] = [];
+  for (let i = 0; i < reps; i++) {
+    const doneBefore = receiver.events.filter((e) => e.event === 'done').length;
+    const t0 = performance.now();
+    const sender = runXep65(['send', file, `bob@${ctx.prosody.domain}/xep65`, '--no-proxy', '--host', '127.0.0.1'], ctx.alice);
+    await until(() => receiver.events.filter((e) => e.event === 'done').length > doneBefore, receiver.exited);
+    const seconds = (performance.now() - t0) / 1000;
+    if ((await sender.exited) !== 0) throw new Error('small-file send failed');
+    const phases: Record<string, number> = {};
+    for (const e of sender.events.filter((x) => x.event === 'timing')) phases[String(e.phase)] = Number(e.ms);
+    samples.push({ seconds, phases, senderCpuSeconds: statsOf(await sender.waitFor('stats')).cpuSeconds });
+    const done = receiver.events.filter((e) => e.event === 'done').at(-1)!;
+    await rm(String(done.path), { force: true });
+  }
+  await receiver.exited;
+  return samples;
+}
+
+function statsOf(e: JsonEvent): ProcessStats {
+  return { peakRssBytes: Number(e.peakRssBytes), cpuSeconds: Number(e.cpuUserSeconds) + Number(e.cpuSystemSeconds) };
+}
+
+/** Polls a condition every millisecond (latency is measured to that resolution). */
+function until(condition: () => boolean, abort: Promise<unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (condition()) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+    void abort.then(() => {
+      clearInterval(timer);
+      if (condition()) resolve();
+      else reject(new Error('receiver exited'));
+    });
+  });
+}

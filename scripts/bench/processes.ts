@@ -1,0 +1,72 @@
+// Child processes for the benchmark: xep65 with --json (events parsed), socat, and CPU time of
+// a running process read from /proc (for Prosody).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { BIN } from '../../test/helpers/cli.js';
+
+export interface JsonEvent {
+  event: string;
+  [field: string]: unknown;
+}
+
+export interface Xep65Run {
+  child: ChildProcess;
+  events: JsonEvent[];
+  /** Resolves with the first event of this kind. */
+  waitFor(kind: string): Promise<JsonEvent>;
+  exited: Promise<number | null>;
+}
+
+export function runXep65(args: string[], env: NodeJS.ProcessEnv): Xep65Run {
+  const child = spawn(process.execPath, [BIN, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: JsonEvent[] = [];
+  const waiters: Array<{ kind: string; resolve(e: JsonEvent): void }> = [];
+  let buffered = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buffered += d;
+    for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+      const event = JSON.parse(buffered.slice(0, nl)) as JsonEvent;
+      buffered = buffered.slice(nl + 1);
+      events.push(event);
+      for (const w of waiters.filter((x) => x.kind === event.event)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const waitFor = (kind: string) =>
+    new Promise<JsonEvent>((resolve, reject) => {
+      const seen = events.find((e) => e.event === kind);
+      if (seen) return resolve(seen);
+      waiters.push({ kind, resolve });
+      void exited.then((code) => reject(new Error(`xep65 ${args[0]} exited ${code} before '${kind}': ${stderr}${JSON.stringify(events.at(-1))}`)));
+    });
+  return { child, events, waitFor, exited };
+}
+
+/** Runs socat with -d -d; resolves `listening` once a listening socat says so. */
+export function runSocat(args: string[]): { exited: Promise<number | null>; listening: Promise<void> } {
+  const child = spawn('socat', ['-d', '-d', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const listening = new Promise<void>((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (/listening on/.test(stderr)) resolve();
+    });
+    child.on('close', (code) => reject(new Error(`socat exited ${code}: ${stderr}`)));
+  });
+  listening.catch(() => undefined);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { exited, listening };
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc/<pid>/stat). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return ticks / 100; // USER_HZ is 100 on Linux
+}

@@ -1,0 +1,142 @@
+// `npm run bench`: side-by-side measurements in one run, each repeated, printed as a table of
+// medians with their spread and ratios to a baseline measured in the same run, and written as
+// JSON for comparisons between commits. Options: --size-mb N (default 1024), --reps N (3),
+// --rss-sizes-mb A,B (1024,4096; empty to skip), --latency-reps N (5), --dir DIR (temp files),
+// --out FILE (default .bench/results.json).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startProsody } from '../../test/helpers/prosody.js';
+import { accountEnv } from '../../test/helpers/cli.js';
+import { writeRandomFile } from '../../test/helpers/files.js';
+import { smallFileLatency, socatDirect, socatRelay, xep65Transfer, type BenchContext, type TransferSample } from './measure.js';
+import { median, summarize, type Summary } from './stats.js';
+import { printTable, type Row } from './table.js';
+
+const MB = 1e6;
+const GiB = 1024 ** 3;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'size-mb': { type: 'string', default: '1024' },
+      reps: { type: 'string', default: '3' },
+      'rss-sizes-mb': { type: 'string', default: '1024,4096' },
+      'latency-reps': { type: 'string', default: '5' },
+      dir: { type: 'string', default: os.tmpdir() },
+      out: { type: 'string', default: '.bench/results.json' },
+    },
+  });
+  const size = Number(values['size-mb']) * 1024 * 1024;
+  const reps = Number(values.reps);
+  const rssSizes = String(values['rss-sizes-mb']).split(',').filter(Boolean).map((s) => Number(s) * 1024 * 1024);
+  const prosody = await startProsody({ accounts: [{ user: 'alice', password: 'bench-a' }, { user: 'bob', password: 'bench-b' }] });
+  const work = await mkdtemp(path.join(String(values.dir), 'xep65-bench-'));
+  const ctx: BenchContext = { prosody, alice: accountEnv(prosody, 'alice', 'bench-a'), bob: accountEnv(prosody, 'bob', 'bench-b'), outDir: path.join(work, 'out') };
+  await mkdir(ctx.outDir);
+  try {
+    const file = path.join(work, 'data.bin');
+    await writeRandomFile(file, size);
+    const small = path.join(work, 'small.bin');
+    await writeRandomFile(small, 1024);
+    const repeat = async <T>(fn: () => Promise<T>) => {
+      const out: T[] = [];
+      for (let i = 0; i < reps; i++) out.push(await fn());
+      return out;
+    };
+    const rate = (seconds: number[]) => summarize(seconds.map((s) => size / s / MB));
+    log(`file ${size / 2 ** 20} MiB, ${reps} runs each`);
+    const socat = rate(await repeat(() => socatDirect(file, ctx.outDir)));
+    const direct = await repeat(() => xep65Transfer(ctx, file, 'direct'));
+    const directHash = await repeat(() => xep65Transfer(ctx, file, 'direct', ['--hash']));
+    const relay = rate(await repeat(() => socatRelay(file, ctx.outDir)));
+    const proxy = await repeat(() => xep65Transfer(ctx, file, 'proxy'));
+    log('small-file latency');
+    const latency = await smallFileLatency(ctx, small, Number(values['latency-reps']));
+    const rss: Array<{ sizeBytes: number; sample: TransferSample }> = [];
+    for (const rssSize of rssSizes) {
+      log(`peak RSS at ${rssSize / 2 ** 20} MiB`);
+      const rssFile = rssSize === size ? file : path.join(work, `rss-${rssSize}.bin`);
+      if (rssFile !== file) await writeRandomFile(rssFile, rssSize);
+      rss.push({ sizeBytes: rssSize, sample: await xep65Transfer(ctx, rssFile, 'direct') });
+      if (rssFile !== file) await rm(rssFile);
+    }
+
+    const fixedCpu = median(latency.map((l) => l.senderCpuSeconds));
+    const perGiB = (samples: TransferSample[], who: 'sender' | 'receiver') =>
+      summarize(samples.map((s) => ((s[who].cpuSeconds - fixedCpu) / size) * GiB));
+    const results = {
+      date: new Date().toISOString(),
+      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / GiB)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`,
+      fileBytes: size,
+      reps,
+      throughputMBps: {
+        socatDirect: socat,
+        xep65Direct: rate(direct.map((d) => d.seconds)),
+        xep65DirectMd5: rate(directHash.map((d) => d.seconds)),
+        socatRelay: relay,
+        xep65ProsodyProxy: rate(proxy.map((d) => d.seconds)),
+      },
+      latencySeconds: summarize(latency.map((l) => l.seconds)),
+      latencyPhasesMs: Object.fromEntries(Object.keys(latency[0]?.phases ?? {}).map((k) => [k, median(latency.map((l) => l.phases[k] ?? 0))])),
+      cpuSecondsPerGiB: {
+        directSender: perGiB(direct, 'sender'),
+        directReceiver: perGiB(direct, 'receiver'),
+        directMd5Sender: perGiB(directHash, 'sender'),
+        directMd5Receiver: perGiB(directHash, 'receiver'),
+        proxySender: perGiB(proxy, 'sender'),
+        proxyReceiver: perGiB(proxy, 'receiver'),
+        prosodyProxy: summarize(proxy.map((p) => (p.prosodyCpuSeconds / size) * GiB)),
+      },
+      prosodyCpuShareDuringProxy: summarize(proxy.map((p) => p.prosodyCpuSeconds / p.seconds)),
+      fixedSenderCpuSeconds: fixedCpu,
+      peakRssMB: rss.map((r) => ({ fileMiB: r.sizeBytes / 2 ** 20, sender: r.sample.sender.peakRssBytes / MB, receiver: r.sample.receiver.peakRssBytes / MB })),
+    };
+    printTable(rows(results));
+    await mkdir(path.dirname(String(values.out)), { recursive: true });
+    await writeFile(String(values.out), `${JSON.stringify(results, null, 2)}\n`);
+    log(`written to ${values.out}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await prosody.stop();
+  }
+}
+
+function rows(r: {
+  throughputMBps: Record<string, Summary>;
+  latencySeconds: Summary;
+  latencyPhasesMs: Record<string, number>;
+  cpuSecondsPerGiB: Record<string, Summary>;
+  prosodyCpuShareDuringProxy: Summary;
+  peakRssMB: Array<{ fileMiB: number; sender: number; receiver: number }>;
+}): Row[] {
+  const t = r.throughputMBps;
+  const c = r.cpuSecondsPerGiB;
+  return [
+    { name: 'socat file→TCP→file (baseline)', unit: 'MB/s', value: t.socatDirect! },
+    { name: 'xep65 direct', unit: 'MB/s', value: t.xep65Direct!, ratio: t.xep65Direct!.median / t.socatDirect!.median },
+    { name: 'xep65 direct --hash (MD5)', unit: 'MB/s', value: t.xep65DirectMd5!, ratio: t.xep65DirectMd5!.median / t.socatDirect!.median },
+    { name: 'socat relay hop (baseline)', unit: 'MB/s', value: t.socatRelay! },
+    { name: "xep65 via Prosody's proxy65", unit: 'MB/s', value: t.xep65ProsodyProxy!, ratio: t.xep65ProsodyProxy!.median / t.socatRelay!.median },
+    { name: 'small file: send start → saved', unit: 's', value: r.latencySeconds, note: Object.entries(r.latencyPhasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') + ' ms' },
+    { name: 'CPU/GiB direct sender', unit: 's', value: c.directSender! },
+    { name: 'CPU/GiB direct receiver', unit: 's', value: c.directReceiver! },
+    { name: 'CPU/GiB direct --hash sender', unit: 's', value: c.directMd5Sender! },
+    { name: 'CPU/GiB direct --hash receiver', unit: 's', value: c.directMd5Receiver! },
+    { name: 'CPU/GiB proxy sender', unit: 's', value: c.proxySender! },
+    { name: 'CPU/GiB proxy receiver', unit: 's', value: c.proxyReceiver! },
+    { name: 'CPU/GiB Prosody relaying', unit: 's', value: c.prosodyProxy! },
+    { name: 'Prosody CPU share while relaying', unit: 'core', value: r.prosodyCpuShareDuringProxy },
+    ...r.peakRssMB.map((m) => ({ name: `peak RSS at ${m.fileMiB} MiB (sender / receiver)`, unit: 'MB', text: `${m.sender.toFixed(1)} / ${m.receiver.toFixed(1)}` })),
+  ];
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
