@@ -47,11 +47,20 @@ async function main(): Promise<void> {
     };
     const rate = (seconds: number[]) => summarize(seconds.map((s) => size / s / MB));
     log(`file ${size / 2 ** 20} MiB, ${reps} runs each`);
-    const socat = rate(await repeat(() => socatDirect(file, ctx.outDir)));
-    const direct = await repeat(() => xep65Transfer(ctx, file, 'direct'));
-    const directHash = await repeat(() => xep65Transfer(ctx, file, 'direct', ['--hash']));
-    const relay = rate(await repeat(() => socatRelay(file, ctx.outDir)));
-    const proxy = await repeat(() => xep65Transfer(ctx, file, 'proxy'));
+    // Each xep65 run follows its baseline run, so both see the machine in the same state;
+    // ratios are the median of these pairs.
+    const directRuns = await repeat(async () => ({
+      socat: await socatDirect(file, ctx.outDir),
+      direct: await xep65Transfer(ctx, file, 'direct'),
+      hash: await xep65Transfer(ctx, file, 'direct', ['--hash']),
+    }));
+    const relayRuns = await repeat(async () => ({ relay: await socatRelay(file, ctx.outDir), proxy: await xep65Transfer(ctx, file, 'proxy') }));
+    const socat = rate(directRuns.map((r) => r.socat));
+    const direct = directRuns.map((r) => r.direct);
+    const directHash = directRuns.map((r) => r.hash);
+    const relay = rate(relayRuns.map((r) => r.relay));
+    const proxy = relayRuns.map((r) => r.proxy);
+    const pairRatio = (pairs: Array<[number, number]>) => median(pairs.map(([ours, base]) => base / ours));
     log('small-file latency');
     const latency = await smallFileLatency(ctx, small, Number(values['latency-reps']));
     const rss: Array<{ sizeBytes: number; sample: TransferSample }> = [];
@@ -71,6 +80,11 @@ async function main(): Promise<void> {
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / GiB)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`,
       fileBytes: size,
       reps,
+      ratios: {
+        directVsSocat: pairRatio(directRuns.map((r) => [r.direct.seconds, r.socat])),
+        directMd5VsSocat: pairRatio(directRuns.map((r) => [r.hash.seconds, r.socat])),
+        proxyVsSocatRelay: pairRatio(relayRuns.map((r) => [r.proxy.seconds, r.relay])),
+      },
       throughputMBps: {
         socatDirect: socat,
         xep65Direct: rate(direct.map((d) => d.seconds)),
@@ -104,6 +118,7 @@ async function main(): Promise<void> {
 }
 
 function rows(r: {
+  ratios: Record<string, number>;
   throughputMBps: Record<string, Summary>;
   latencySeconds: Summary;
   latencyPhasesMs: Record<string, number>;
@@ -115,10 +130,10 @@ function rows(r: {
   const c = r.cpuSecondsPerGiB;
   return [
     { name: 'socat file→TCP→file (baseline)', unit: 'MB/s', value: t.socatDirect! },
-    { name: 'xep65 direct', unit: 'MB/s', value: t.xep65Direct!, ratio: t.xep65Direct!.median / t.socatDirect!.median },
-    { name: 'xep65 direct --hash (MD5)', unit: 'MB/s', value: t.xep65DirectMd5!, ratio: t.xep65DirectMd5!.median / t.socatDirect!.median },
+    { name: 'xep65 direct', unit: 'MB/s', value: t.xep65Direct!, ratio: r.ratios.directVsSocat },
+    { name: 'xep65 direct --hash (MD5)', unit: 'MB/s', value: t.xep65DirectMd5!, ratio: r.ratios.directMd5VsSocat },
     { name: 'socat relay hop (baseline)', unit: 'MB/s', value: t.socatRelay! },
-    { name: "xep65 via Prosody's proxy65", unit: 'MB/s', value: t.xep65ProsodyProxy!, ratio: t.xep65ProsodyProxy!.median / t.socatRelay!.median },
+    { name: "xep65 via Prosody's proxy65", unit: 'MB/s', value: t.xep65ProsodyProxy!, ratio: r.ratios.proxyVsSocatRelay },
     { name: 'small file: send start → saved', unit: 's', value: r.latencySeconds, note: Object.entries(r.latencyPhasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') + ' ms' },
     { name: 'CPU/GiB direct sender', unit: 's', value: c.directSender! },
     { name: 'CPU/GiB direct receiver', unit: 's', value: c.directReceiver! },

@@ -5,7 +5,7 @@ export interface Row {
   name: string;
   unit: string;
   value?: Summary;
-  /** Median over the baseline's median. */
+  /** Median of (ours / baseline) over runs made back to back. */
   ratio?: number;
   /** Free text instead of a summary. */
   text?: string;

@@ -1,9 +1,11 @@
-// Sending the file over a connected bytestream (XEP-0065 §5.3.3/§6.3.5 "exchange data"): read
-// at most the offered size with large reads, write with backpressure (stream.pipeline), half-
-// close, then wait for the receiver to close its side: that is its acknowledgment.
-import { createReadStream } from 'node:fs';
+// Sending the file over a connected bytestream (XEP-0065 §5.3.3/§6.3.5 "exchange data"): at
+// most the offered size, read ahead into three reused 2 MiB buffers while one is being written,
+// written strictly in order, one write at a time (the socket's completion is the backpressure);
+// then half-close and wait for the receiver to close its side, which is its acknowledgment.
+// Reused buffers keep the sender's memory flat: a fresh buffer per read left ~40 MB of freed
+// buffers in the process at full speed (bench: README "Performance").
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Xep65Error } from '../errors.js';
 
 export interface SendFileOptions {
@@ -14,36 +16,94 @@ export interface SendFileOptions {
   signal?: AbortSignal;
 }
 
-const READ_CHUNK = 4 << 20;
+const CHUNK = 2 << 20;
+const BUFFERS = 3;
 
 export async function sendFile(path: string, stream: Duplex, opts: SendFileOptions): Promise<number> {
-  let sent = 0;
   const closed = waitForClose(stream);
+  const file = await open(path, 'r').catch((err: Error) => {
+    throw new Xep65Error('io', `cannot read ${path}: ${err.message}`, { cause: err });
+  });
+  let sent = 0;
   try {
-    if (opts.size > 0) {
-      const source = createReadStream(path, { start: 0, end: opts.size - 1, highWaterMark: READ_CHUNK });
-      source.on('data', (chunk) => {
-        sent += chunk.length;
-        opts.onProgress?.(sent);
-      });
-      await pipeline(source, stream, { signal: opts.signal, end: true });
-    } else {
-      stream.end();
-    }
+    sent = await copyToStream(file, path, stream, opts);
+    stream.end();
   } catch (err) {
     stream.destroy();
-    if (opts.signal?.aborted) throw new Xep65Error('aborted', 'cancelled', { cause: err });
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw new Xep65Error('io', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-    throw new Xep65Error('stream-broken', `the stream broke after ${sent} of ${opts.size} bytes: ${(err as Error).message}`, { cause: err });
-  }
-  if (sent !== opts.size) {
-    stream.destroy();
-    throw new Xep65Error('io', `${path} changed while sending: read ${sent} of ${opts.size} bytes`);
+    throw err;
+  } finally {
+    await file.close();
   }
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, opts.closeTimeoutMs).unref())]);
   stream.destroy();
   return sent;
+}
+
+interface Filled {
+  buffer: Buffer;
+  data: Buffer;
+}
+
+function copyToStream(file: FileHandle, path: string, stream: Duplex, opts: SendFileOptions): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const free: Buffer[] = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(CHUNK));
+    const ready = new Map<number, Filled>();
+    let nextRead = 0;
+    let nextWrite = 0;
+    let written = 0;
+    let writing = false;
+    let settled = false;
+
+    const settle = (err?: Xep65Error) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(written);
+    };
+    const onAbort = () => settle(new Xep65Error('aborted', 'cancelled'));
+    const broken = (err: Error) =>
+      settle(new Xep65Error('stream-broken', `the stream broke after ${written} of ${opts.size} bytes: ${err.message}`, { cause: err }));
+
+    const writeNext = () => {
+      const filled = ready.get(nextWrite);
+      if (writing || !filled || settled) return;
+      ready.delete(nextWrite);
+      nextWrite += filled.data.length;
+      writing = true;
+      stream.write(filled.data, (err) => {
+        writing = false;
+        if (err) return broken(err);
+        written += filled.data.length;
+        opts.onProgress?.(written);
+        if (written === opts.size) return settle();
+        free.push(filled.buffer);
+        readAhead();
+        writeNext();
+      });
+    };
+    const readAhead = () => {
+      while (free.length > 0 && nextRead < opts.size && !settled) {
+        const buffer = free.pop()!;
+        const at = nextRead;
+        const length = Math.min(CHUNK, opts.size - at);
+        nextRead += length;
+        file.read(buffer, 0, length, at).then(
+          ({ bytesRead }) => {
+            if (bytesRead < length) return settle(new Xep65Error('io', `${path} changed while sending: it ends before the ${opts.size} bytes offered`));
+            ready.set(at, { buffer, data: buffer.subarray(0, length) });
+            writeNext();
+          },
+          (err: Error) => settle(new Xep65Error('io', `cannot read ${path}: ${err.message}`, { cause: err })),
+        );
+      }
+    };
+
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.size === 0) return settle();
+    readAhead();
+  });
 }
 
 function waitForClose(stream: Duplex): Promise<void> {

@@ -72,18 +72,37 @@ describe('send and receive through a private Prosody', () => {
     assert.equal(await sha256File(path.join(dir, 'proxy.bin')), await sha256File(file));
   });
 
-  test('an explicit --proxy JID is used instead of discovery', async () => {
+  test('an explicit --proxy JID is used instead of discovery; --hash sends an MD5 the receiver checks', async () => {
     const dir = await newDir('explicit-proxy');
     const file = path.join(work, 'explicit.bin');
     await writeRandomFile(file, 100_000);
     const { sender, receiver } = await transfer(
       ['--accept-all', '--dir', dir, '--count', '1'],
-      [file, bobFull(), '--no-direct', '--proxy', prosody.proxyJid, '-v'],
+      [file, bobFull(), '--no-direct', '--proxy', prosody.proxyJid, '--hash', '-v'],
     );
     assert.equal(sender.code, 0, sender.stderr);
     assert.equal(receiver.code, 0, receiver.stderr);
     assert.doesNotMatch(sender.stderr, /Proxies:/); // no discovery ran
+    assert.match(sender.stderr, /timing: discovery\+hash/);
     assert.equal(await sha256File(path.join(dir, 'explicit.bin')), await sha256File(file));
+  });
+
+  test('--json: one parseable event per line, ending with stats', async () => {
+    const dir = await newDir('json');
+    const file = path.join(work, 'json.bin');
+    await writeRandomFile(file, 5000);
+    const { sender, receiver } = await transfer(['--accept-all', '--dir', dir, '--count', '1', '--json'], [file, bobFull(), '--host', '127.0.0.1', '--no-proxy', '--json']);
+    assert.equal(sender.code, 0, sender.stderr);
+    assert.equal(receiver.code, 0, receiver.stderr);
+    const events = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+    const sent = events(sender.stdout);
+    const got = events(receiver.stdout);
+    assert.deepEqual(sent.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['offer-sent', 'accepted', 'streamhost-used', 'done', 'stats']);
+    assert.deepEqual(got.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['ready', 'offer', 'accepted', 'streamhost-used', 'done', 'stats']);
+    const done = got.find((e) => e.event === 'done')!;
+    assert.equal(done.path, path.join(dir, 'json.bin'));
+    assert.equal(done.bytes, 5000);
+    assert.equal(receiver.stderr, '');
   });
 
   test('a 100 MiB file arrives intact (sha256)', async () => {
