@@ -31,7 +31,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
   }
   if (!command) return EXIT.ok; // --help or --version was shown
 
-  const view = json ? createJsonView(io.stdout) : createView({ verbose, stdout: io.stdout, stderr: io.stderr, env: io.env });
+  const view = json ? createJsonView(io.stdout) : await createView({ verbose, stdout: io.stdout, stderr: io.stderr, env: io.env });
   view.onEvent({ kind: 'timing', phase: 'startup', ms: Math.round(performance.now()) });
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;

@@ -1,8 +1,8 @@
 // Draws use-case events for people on stderr: one line per step, a cli-progress bar per file
 // when stderr is a TTY, colours only on a TTY and never with NO_COLOR. Results (saved paths)
-// go to stdout, nothing else does.
-import { Chalk, type ChalkInstance } from 'chalk';
-import cliProgress from 'cli-progress';
+// go to stdout, nothing else does. chalk and cli-progress are loaded only for a terminal, which
+// keeps them out of the start-up time of scripted runs.
+import type cliProgress from 'cli-progress';
 import type { TransferEvent } from '../session/events.js';
 import type { Xep65Error } from '../errors.js';
 import { formatBytes, formatRate, printable } from './format.js';
@@ -28,10 +28,21 @@ export interface ViewOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export function createView(opts: ViewOptions): View {
+type Paint = (text: string) => string;
+interface Palette {
+  bold: Paint;
+  dim: Paint;
+  green: Paint;
+  yellow: Paint;
+  red: Paint;
+}
+const PLAIN: Palette = { bold: String, dim: String, green: String, yellow: String, red: String };
+
+export async function createView(opts: ViewOptions): Promise<View> {
   const tty = opts.stderr.isTTY === true;
-  const color: ChalkInstance = new Chalk({ level: tty && !opts.env.NO_COLOR ? 1 : 0 });
-  const bars = tty ? new cliProgress.MultiBar(barOptions(), cliProgress.Presets.shades_classic) : undefined;
+  const color: Palette = tty && !opts.env.NO_COLOR ? new (await import('chalk')).Chalk({ level: 1 }) : PLAIN;
+  const progress = tty ? (await import('cli-progress')).default : undefined;
+  const bars = progress ? new progress.MultiBar(barOptions(opts.stderr), progress.Presets.shades_classic) : undefined;
   const active = new Map<string, cliProgress.SingleBar>();
   const started = new Map<string, number>();
   const names = new Map<string, string>();
@@ -110,7 +121,7 @@ function shorten(name: string): string {
   return name.length > 24 ? `${name.slice(0, 21)}...` : name;
 }
 
-function barOptions(): cliProgress.Options {
+function barOptions(stream: NodeJS.WriteStream): cliProgress.Options {
   return {
     format: ' {name} {bar} {percentage}% | {value}/{total} | {rate} | ETA {eta_formatted}',
     formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? formatBytes(v) : String(v)),
@@ -119,6 +130,6 @@ function barOptions(): cliProgress.Options {
     stopOnComplete: false,
     etaBuffer: 50,
     fps: 10,
-    stream: process.stderr,
+    stream,
   } as cliProgress.Options;
 }
