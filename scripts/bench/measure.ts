@@ -1,6 +1,7 @@
 // One measurement each: socat baselines (file → TCP → file, and through a relay hop), an xep65
 // transfer (direct or through Prosody's proxy), and small-file latency. Output files are
 // removed between runs, outside the timed part, so every run writes a new file.
+import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PrivateProsody } from '../../test/helpers/prosody.js';
@@ -8,6 +9,16 @@ import { freePort } from '../../test/helpers/prosody.js';
 import { cpuSecondsOf, runSocat, runXep65, type JsonEvent } from './processes.js';
 
 const SOCAT_BUFFER = String(256 * 1024);
+
+/**
+ * Before a timed run: write back dirty pages, so no run pays for the previous one's writeback,
+ * and read the source file, so every run reads it from the page cache (this machine's memory
+ * reclaim evicts idle file pages within seconds; a cold 1 GiB read costs ~1.7 s here).
+ */
+export function settle(file: string): void {
+  execFileSync('sync');
+  execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 export interface BenchContext {
   prosody: PrivateProsody;
@@ -35,6 +46,7 @@ export async function socatDirect(file: string, outDir: string): Promise<number>
   const port = await freePort();
   const receiver = runSocat(['-b', SOCAT_BUFFER, '-u', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, `OPEN:${out},creat,trunc`]);
   await receiver.listening;
+  settle(file);
   const t0 = performance.now();
   const sender = runSocat(['-b', SOCAT_BUFFER, '-u', `OPEN:${file}`, `TCP:127.0.0.1:${port}`]);
   await Promise.all([sender.exited, receiver.exited]);
@@ -49,6 +61,7 @@ export async function socatRelay(file: string, outDir: string): Promise<number> 
   const receiver = runSocat(['-b', SOCAT_BUFFER, '-u', `TCP-LISTEN:${recvPort},bind=127.0.0.1,reuseaddr`, `OPEN:${out},creat,trunc`]);
   const relay = runSocat(['-b', SOCAT_BUFFER, `TCP-LISTEN:${relayPort},bind=127.0.0.1,reuseaddr`, `TCP:127.0.0.1:${recvPort}`]);
   await Promise.all([receiver.listening, relay.listening]);
+  settle(file);
   const t0 = performance.now();
   const sender = runSocat(['-b', SOCAT_BUFFER, '-u', `OPEN:${file}`, `TCP:127.0.0.1:${relayPort}`]);
   await Promise.all([sender.exited, receiver.exited, relay.exited]);
@@ -62,6 +75,7 @@ export async function xep65Transfer(ctx: BenchContext, file: string, mode: 'dire
   const receiver = runXep65(['receive', '--accept-all', '--count', '1', '--dir', dir], ctx.bob);
   await receiver.waitFor('ready');
   const route = mode === 'direct' ? ['--no-proxy', '--host', '127.0.0.1'] : ['--no-direct', '--proxy', ctx.prosody.proxyJid];
+  settle(file);
   const prosodyBefore = cpuSecondsOf(ctx.prosody.pid);
   const sender = runXep65(['send', file, `bob@${ctx.prosody.domain}/xep65`, ...route, ...extra], ctx.alice);
   const [sent, received] = await Promise.all([sender.exited, receiver.exited]);

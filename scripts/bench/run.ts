@@ -40,21 +40,29 @@ async function main(): Promise<void> {
     await writeRandomFile(file, size);
     const small = path.join(work, 'small.bin');
     await writeRandomFile(small, 1024);
-    const repeat = async <T>(fn: () => Promise<T>) => {
+    const repeat = async <T>(fn: (i: number) => Promise<T>) => {
       const out: T[] = [];
-      for (let i = 0; i < reps; i++) out.push(await fn());
+      for (let i = 0; i < reps; i++) out.push(await fn(i));
       return out;
+    };
+    /** Runs a pair in alternating order, so neither side always goes first. */
+    const pair = async <A, B>(i: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
+      if (i % 2 === 0) return [await a(), await b()];
+      const second = await b();
+      return [await a(), second];
     };
     const rate = (seconds: number[]) => summarize(seconds.map((s) => size / s / MB));
     log(`file ${size / 2 ** 20} MiB, ${reps} runs each`);
     // Each xep65 run follows its baseline run, so both see the machine in the same state;
     // ratios are the median of these pairs.
-    const directRuns = await repeat(async () => ({
-      socat: await socatDirect(file, ctx.outDir),
-      direct: await xep65Transfer(ctx, file, 'direct'),
-      hash: await xep65Transfer(ctx, file, 'direct', ['--hash']),
-    }));
-    const relayRuns = await repeat(async () => ({ relay: await socatRelay(file, ctx.outDir), proxy: await xep65Transfer(ctx, file, 'proxy') }));
+    const directRuns = await repeat(async (i) => {
+      const [socatSeconds, direct] = await pair(i, () => socatDirect(file, ctx.outDir), () => xep65Transfer(ctx, file, 'direct'));
+      return { socat: socatSeconds, direct, hash: await xep65Transfer(ctx, file, 'direct', ['--hash']) };
+    });
+    const relayRuns = await repeat(async (i) => {
+      const [relaySeconds, proxyRun] = await pair(i, () => socatRelay(file, ctx.outDir), () => xep65Transfer(ctx, file, 'proxy'));
+      return { relay: relaySeconds, proxy: proxyRun };
+    });
     const socat = rate(directRuns.map((r) => r.socat));
     const direct = directRuns.map((r) => r.direct);
     const directHash = directRuns.map((r) => r.hash);
