@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PrivateProsody } from '../../test/helpers/prosody.js';
 import { freePort } from '../../test/helpers/prosody.js';
-import { cpuSecondsOf, runSocat, runXep65, type JsonEvent } from './processes.js';
+import { cpuSecondsOf, reapedChildrenCpuSeconds, runSocat, runXep65, type JsonEvent } from './processes.js';
 
 const SOCAT_BUFFER = String(256 * 1024);
 
@@ -41,7 +41,14 @@ export interface TransferSample {
   prosodyCpuSeconds: number;
 }
 
-export async function socatDirect(file: string, outDir: string): Promise<number> {
+export interface BaselineSample {
+  seconds: number;
+  /** CPU seconds of all socat processes of the run. */
+  cpuSeconds: number;
+}
+
+export async function socatDirect(file: string, outDir: string): Promise<BaselineSample> {
+  const cpuBefore = reapedChildrenCpuSeconds();
   const out = path.join(outDir, 'socat.out');
   const port = await freePort();
   const receiver = runSocat(['-b', SOCAT_BUFFER, '-u', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, `OPEN:${out},creat,trunc`]);
@@ -51,11 +58,13 @@ export async function socatDirect(file: string, outDir: string): Promise<number>
   const sender = runSocat(['-b', SOCAT_BUFFER, '-u', `OPEN:${file}`, `TCP:127.0.0.1:${port}`]);
   await Promise.all([sender.exited, receiver.exited]);
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
   await rm(out, { force: true });
-  return seconds;
+  return { seconds, cpuSeconds };
 }
 
-export async function socatRelay(file: string, outDir: string): Promise<number> {
+export async function socatRelay(file: string, outDir: string): Promise<BaselineSample> {
+  const cpuBefore = reapedChildrenCpuSeconds();
   const out = path.join(outDir, 'relay.out');
   const [recvPort, relayPort] = [await freePort(), await freePort()];
   const receiver = runSocat(['-b', SOCAT_BUFFER, '-u', `TCP-LISTEN:${recvPort},bind=127.0.0.1,reuseaddr`, `OPEN:${out},creat,trunc`]);
@@ -66,8 +75,9 @@ export async function socatRelay(file: string, outDir: string): Promise<number> 
   const sender = runSocat(['-b', SOCAT_BUFFER, '-u', `OPEN:${file}`, `TCP:127.0.0.1:${relayPort}`]);
   await Promise.all([sender.exited, receiver.exited, relay.exited]);
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
   await rm(out, { force: true });
-  return seconds;
+  return { seconds, cpuSeconds };
 }
 
 export async function xep65Transfer(ctx: BenchContext, file: string, mode: 'direct' | 'proxy', extra: string[] = []): Promise<TransferSample> {

@@ -65,8 +65,17 @@ export function runSocat(args: string[]): { exited: Promise<number | null>; list
 
 /** User + system CPU seconds a process has used so far (Linux /proc/<pid>/stat). */
 export function cpuSecondsOf(pid: number): number {
+  const fields = statFields(pid);
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (stat fields 14, 15); USER_HZ = 100
+}
+
+/** CPU seconds of this process's children that have exited and been reaped (cutime + cstime). */
+export function reapedChildrenCpuSeconds(): number {
+  const fields = statFields(process.pid);
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-  return ticks / 100; // USER_HZ is 100 on Linux
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }

@@ -2,7 +2,7 @@
 // medians with their spread and ratios to a baseline measured in the same run, and written as
 // JSON for comparisons between commits. Options: --size-mb N (default 1024), --reps N (3),
 // --rss-sizes-mb A,B (1024,4096; empty to skip), --latency-reps N (5), --dir DIR (temp files),
-// --out FILE (default .bench/results.json).
+// --out FILE (default .bench/results.json), --cases direct,proxy,latency,rss (default: all).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +26,10 @@ async function main(): Promise<void> {
       'latency-reps': { type: 'string', default: '5' },
       dir: { type: 'string', default: os.tmpdir() },
       out: { type: 'string', default: '.bench/results.json' },
+      cases: { type: 'string', default: 'direct,proxy,latency,rss' },
     },
   });
+  const cases = new Set(String(values.cases).split(','));
   const size = Number(values['size-mb']) * 1024 * 1024;
   const reps = Number(values.reps);
   const rssSizes = String(values['rss-sizes-mb']).split(',').filter(Boolean).map((s) => Number(s) * 1024 * 1024);
@@ -55,24 +57,24 @@ async function main(): Promise<void> {
     log(`file ${size / 2 ** 20} MiB, ${reps} runs each`);
     // Each xep65 run follows its baseline run, so both see the machine in the same state;
     // ratios are the median of these pairs.
-    const directRuns = await repeat(async (i) => {
+    const directRuns = !cases.has('direct') ? [] : await repeat(async (i) => {
       const [socatSeconds, direct] = await pair(i, () => socatDirect(file, ctx.outDir), () => xep65Transfer(ctx, file, 'direct'));
       return { socat: socatSeconds, direct, hash: await xep65Transfer(ctx, file, 'direct', ['--hash']) };
     });
-    const relayRuns = await repeat(async (i) => {
+    const relayRuns = !cases.has('proxy') ? [] : await repeat(async (i) => {
       const [relaySeconds, proxyRun] = await pair(i, () => socatRelay(file, ctx.outDir), () => xep65Transfer(ctx, file, 'proxy'));
       return { relay: relaySeconds, proxy: proxyRun };
     });
-    const socat = rate(directRuns.map((r) => r.socat));
+    const socat = rate(directRuns.map((r) => r.socat.seconds));
     const direct = directRuns.map((r) => r.direct);
     const directHash = directRuns.map((r) => r.hash);
-    const relay = rate(relayRuns.map((r) => r.relay));
+    const relay = rate(relayRuns.map((r) => r.relay.seconds));
     const proxy = relayRuns.map((r) => r.proxy);
     const pairRatio = (pairs: Array<[number, number]>) => median(pairs.map(([ours, base]) => base / ours));
     log('small-file latency');
-    const latency = await smallFileLatency(ctx, small, Number(values['latency-reps']));
+    const latency = cases.has('latency') ? await smallFileLatency(ctx, small, Number(values['latency-reps'])) : [];
     const rss: Array<{ sizeBytes: number; sample: TransferSample }> = [];
-    for (const rssSize of rssSizes) {
+    for (const rssSize of cases.has('rss') ? rssSizes : []) {
       log(`peak RSS at ${rssSize / 2 ** 20} MiB`);
       const rssFile = rssSize === size ? file : path.join(work, `rss-${rssSize}.bin`);
       if (rssFile !== file) await writeRandomFile(rssFile, rssSize);
@@ -89,9 +91,9 @@ async function main(): Promise<void> {
       fileBytes: size,
       reps,
       ratios: {
-        directVsSocat: pairRatio(directRuns.map((r) => [r.direct.seconds, r.socat])),
-        directMd5VsSocat: pairRatio(directRuns.map((r) => [r.hash.seconds, r.socat])),
-        proxyVsSocatRelay: pairRatio(relayRuns.map((r) => [r.proxy.seconds, r.relay])),
+        directVsSocat: pairRatio(directRuns.map((r) => [r.direct.seconds, r.socat.seconds])),
+        directMd5VsSocat: pairRatio(directRuns.map((r) => [r.hash.seconds, r.socat.seconds])),
+        proxyVsSocatRelay: pairRatio(relayRuns.map((r) => [r.proxy.seconds, r.relay.seconds])),
       },
       throughputMBps: {
         socatDirect: socat,
@@ -103,6 +105,8 @@ async function main(): Promise<void> {
       latencySeconds: summarize(latency.map((l) => l.seconds)),
       latencyPhasesMs: Object.fromEntries(Object.keys(latency[0]?.phases ?? {}).map((k) => [k, median(latency.map((l) => l.phases[k] ?? 0))])),
       cpuSecondsPerGiB: {
+        socatDirectBoth: summarize(directRuns.map((r) => (r.socat.cpuSeconds / size) * GiB)),
+        socatRelayAll: summarize(relayRuns.map((r) => (r.relay.cpuSeconds / size) * GiB)),
         directSender: perGiB(direct, 'sender'),
         directReceiver: perGiB(direct, 'receiver'),
         directMd5Sender: perGiB(directHash, 'sender'),
@@ -143,6 +147,7 @@ function rows(r: {
     { name: 'socat relay hop (baseline)', unit: 'MB/s', value: t.socatRelay! },
     { name: "xep65 via Prosody's proxy65", unit: 'MB/s', value: t.xep65ProsodyProxy!, ratio: r.ratios.proxyVsSocatRelay },
     { name: 'small file: send start → saved', unit: 's', value: r.latencySeconds, note: Object.entries(r.latencyPhasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') + ' ms' },
+    { name: 'CPU/GiB socat sender + receiver', unit: 's', value: c.socatDirectBoth! },
     { name: 'CPU/GiB direct sender', unit: 's', value: c.directSender! },
     { name: 'CPU/GiB direct receiver', unit: 's', value: c.directReceiver! },
     { name: 'CPU/GiB direct --hash sender', unit: 's', value: c.directMd5Sender! },

@@ -7,6 +7,7 @@ export interface Summary {
 }
 
 export function summarize(samples: number[]): Summary {
+  if (samples.length === 0) return { median: NaN, min: NaN, max: NaN, samples };
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
