@@ -19,6 +19,8 @@ export interface RunningCli {
   child: ChildProcess;
   /** Resolves once stderr matched `pattern` (rejects if the process ends first). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** The same for stdout (--json events). */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
   done: Promise<CliResult>;
 }
 
@@ -39,37 +41,45 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  const stderrListeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const listeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    listeners.forEach((l) => l());
+  });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
-    stderrListeners.forEach((l) => l());
+    listeners.forEach((l) => l());
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const done = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(killer);
-      stderrListeners.forEach((l) => l());
+      listeners.forEach((l) => l());
       resolve({ code, signal, stdout, stderr });
     });
   });
-  const waitForStderr = (pattern: RegExp, waitMs = 20_000) =>
+  const waitFor = (which: () => string, pattern: RegExp, waitMs = 20_000) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} in stderr: ${stderr}`)), waitMs);
+      const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern}; stdout: ${stdout}; stderr: ${stderr}`)), waitMs);
       const check = () => {
-        if (pattern.test(stderr)) finish();
+        if (pattern.test(which())) finish();
         else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`exited before ${pattern}; stderr: ${stderr}`));
       };
       const finish = (err?: Error) => {
         clearTimeout(timer);
-        stderrListeners.delete(check);
+        listeners.delete(check);
         if (err) reject(err);
         else resolve();
       };
-      stderrListeners.add(check);
+      listeners.add(check);
       check();
     });
-  return { child, waitForStderr, done };
+  return {
+    child,
+    waitForStderr: (pattern, waitMs) => waitFor(() => stderr, pattern, waitMs),
+    waitForStdout: (pattern, waitMs) => waitFor(() => stdout, pattern, waitMs),
+    done,
+  };
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<CliResult> {

@@ -91,7 +91,10 @@ describe('send and receive through a private Prosody', () => {
     const dir = await newDir('json');
     const file = path.join(work, 'json.bin');
     await writeRandomFile(file, 5000);
-    const { sender, receiver } = await transfer(['--accept-all', '--dir', dir, '--count', '1', '--json'], [file, bobFull(), '--host', '127.0.0.1', '--no-proxy', '--json']);
+    const running = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--json'], bob);
+    await running.waitForStdout(/"event":"ready"/);
+    const sender = await runCli(['send', file, bobFull(), '--host', '127.0.0.1', '--no-proxy', '--json'], alice);
+    const receiver = await running.done;
     assert.equal(sender.code, 0, sender.stderr);
     assert.equal(receiver.code, 0, receiver.stderr);
     const events = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
