@@ -69,16 +69,15 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
     const lost = connectionLost(xmpp);
     serveDiscoInfo(xmpp, FILE_TRANSFER_FEATURES);
     const opts = { signal: req.signal, timeoutMs: TIMEOUTS.iqMs };
-    const [, proxies, openedListener, hash] = await Promise.race([
+    listener = req.direct.enabled ? await listenStreamhost({ port: req.direct.port, handshakeTimeoutMs: TIMEOUTS.handshakeMs }) : undefined;
+    const [, proxies, hash] = await Promise.race([
       Promise.all([
         checkPeerSupport(xmpp, req.to, opts),
         findProxies(xmpp, req, opts),
-        req.direct.enabled ? listenStreamhost({ port: req.direct.port, handshakeTimeoutMs: TIMEOUTS.handshakeMs }) : undefined,
         req.hash ? md5File(req.file, file.size, req.signal) : undefined,
       ]),
       lost,
     ]);
-    listener = openedListener;
     phase(req.hash ? 'discovery+hash' : 'discovery');
     if (hash) file.hash = hash;
     const streamhosts = dedupe([...ownStreamhosts(xmpp.jid, req, listener), ...proxies]);

@@ -186,4 +186,3 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export type { Element };
