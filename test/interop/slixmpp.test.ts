@@ -1,0 +1,115 @@
+// Interop with an independent implementation: slixmpp 1.8.3's XEP-0065 stack (Debian
+// python3-slixmpp), SI negotiated as in test/interop/slixmpp_peer.py, through a private Prosody.
+// Each transfer is checked by sha256.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startProsody, type PrivateProsody } from '../helpers/prosody.js';
+import { accountEnv, runCli, sha256File, startCli } from '../helpers/cli.js';
+import { writeRandomFile } from '../helpers/files.js';
+import { runSlixmpp } from '../helpers/slixmpp.js';
+
+const PASSWORDS = { alice: 'alice-interop-1', bob: 'bob-interop-2' };
+
+describe('interop with slixmpp', () => {
+  let prosody: PrivateProsody;
+  let work: string;
+  let file: string;
+  let fileHash: string;
+
+  before(async () => {
+    prosody = await startProsody({ accounts: Object.entries(PASSWORDS).map(([user, password]) => ({ user, password })) });
+    work = await mkdtemp(path.join(os.tmpdir(), 'xep65-interop-'));
+    file = path.join(work, 'interop.bin');
+    await writeRandomFile(file, 3_000_000);
+    fileHash = await sha256File(file);
+  });
+
+  after(async () => {
+    await prosody?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  const account = (user: keyof typeof PASSWORDS, resource: string) => ({ jid: `${user}@${prosody.domain}/${resource}`, password: PASSWORDS[user] });
+
+  async function xep65ToSlixmpp(route: string[], name: string) {
+    const dir = path.join(work, name);
+    await mkdir(dir);
+    const peer = runSlixmpp('receive', prosody, account('bob', 'slix'), ['--dir', dir]);
+    const jid = await peer.ready;
+    assert.ok(jid, 'slixmpp came online');
+    const sender = await runCli(['send', file, jid, ...route, '-v'], accountEnv(prosody, 'alice', PASSWORDS.alice));
+    const received = await peer.done;
+    assert.equal(sender.code, 0, sender.stderr);
+    assert.equal(received.code, 0, `${received.line}\n${received.stderr}`);
+    assert.equal(received.line, `DONE ${path.join(dir, 'interop.bin')} 3000000 ${fileHash}`);
+    assert.equal(await sha256File(path.join(dir, 'interop.bin')), fileHash);
+    return sender;
+  }
+
+  test('xep65 → slixmpp, direct: slixmpp connects to our streamhost (XEP-0065 §5)', async () => {
+    const sender = await xep65ToSlixmpp(['--no-proxy', '--host', '127.0.0.1'], 'direct');
+    assert.match(sender.stderr, /Connected through alice@/);
+  });
+
+  test("xep65 → slixmpp, mediated through Prosody's proxy (XEP-0065 §6)", async () => {
+    const sender = await xep65ToSlixmpp(['--no-direct'], 'proxy');
+    assert.match(sender.stderr, new RegExp(`Connected through ${prosody.proxyJid.replace(/\./g, '\\.')}`));
+  });
+
+  test('slixmpp → xep65 through the proxy (slixmpp offers proxies only, then activates)', async () => {
+    const dir = path.join(work, 'from-slix');
+    await mkdir(dir);
+    const receiver = startCli(['receive', '--accept-all', '--count', '1', '--dir', dir, '-v'], accountEnv(prosody, 'bob', PASSWORDS.bob));
+    await receiver.waitForStderr(/Waiting for files as /);
+    const peer = runSlixmpp('send', prosody, account('alice', 'slix'), ['--file', file, '--to', `bob@${prosody.domain}/xep65`]);
+    const sent = await peer.done;
+    const got = await receiver.done;
+    assert.equal(sent.code, 0, `${sent.line}\n${sent.stderr}`);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stderr, new RegExp(`Connected through ${prosody.proxyJid.replace(/\./g, '\\.')}`));
+    assert.equal(await sha256File(path.join(dir, 'interop.bin')), fileHash);
+  });
+
+  for (const [what, dead] of [
+    ['refuses connections', async () => ({ port: 1, close: async () => undefined })],
+    [
+      'accepts TCP and never answers SOCKS5',
+      async () => {
+        const sockets = new Set<net.Socket>();
+        const server = net.createServer((s) => sockets.add(s.on('error', () => undefined)));
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        return {
+          port: (server.address() as net.AddressInfo).port,
+          close: async () => {
+            sockets.forEach((s) => s.destroy());
+            await new Promise<void>((r) => server.close(() => r()));
+          },
+        };
+      },
+    ],
+  ] as const) {
+    test(`a first streamhost that ${what}: the receiver moves on to the next`, async () => {
+      const silent = await dead();
+      const dir = path.join(work, `dead-${silent.port}`);
+      await mkdir(dir);
+      try {
+        const receiver = startCli(['receive', '--accept-all', '--count', '1', '--dir', dir, '-v'], accountEnv(prosody, 'bob', PASSWORDS.bob));
+        await receiver.waitForStderr(/Waiting for files as /);
+        const sender = await runCli(
+          ['send', file, `bob@${prosody.domain}/xep65`, '--no-proxy', '--host', `127.0.0.1:${silent.port}`, '--host', '127.0.0.1'],
+          accountEnv(prosody, 'alice', PASSWORDS.alice),
+        );
+        const got = await receiver.done;
+        assert.equal(sender.code, 0, sender.stderr);
+        assert.equal(got.code, 0, got.stderr);
+        assert.equal(await sha256File(path.join(dir, 'interop.bin')), fileHash);
+      } finally {
+        await silent.close();
+      }
+    });
+  }
+});
