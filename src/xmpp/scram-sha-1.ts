@@ -22,8 +22,16 @@ export class ScramSha1 {
   private serverFirst = '';
   private expectedServerSignature: Buffer | undefined;
 
-  /** What we send next: client-first-message, then client-final-message. */
+  /**
+   * What we send next: client-first-message, then client-final-message, as a binary string of
+   * its UTF-8 bytes: xmpp.js base64-encodes responses with btoa(), which takes one byte per
+   * character (and throws above U+00FF), so a non-ASCII user name must arrive already encoded.
+   */
   response(cred: Credentials): string {
+    return Buffer.from(this.nextMessage(cred), 'utf8').toString('latin1');
+  }
+
+  private nextMessage(cred: Credentials): string {
     if (this.stage === 'initial') {
       this.gs2Header = cred.authzid ? `n,a=${saslName(cred.authzid)},` : 'n,,';
       this.clientFirstBare = `n=${saslName(cred.username ?? '')},r=${this.clientNonce}`;
@@ -37,9 +45,9 @@ export class ScramSha1 {
     return '';
   }
 
-  /** The server-first-message. */
+  /** The server-first-message (a binary string from atob(): its UTF-8 bytes, one per character). */
   challenge(chal: string): this {
-    if (this.stage === 'final') this.serverFirst = chal;
+    if (this.stage === 'final') this.serverFirst = Buffer.from(chal, 'latin1').toString('utf8');
     return this;
   }
 

@@ -134,7 +134,7 @@ function checkDomain(domain: string): string {
 
 function checkUser(user: string): void {
   // Plain local parts only: what a test needs, and what passes through argv and nodeprep unchanged.
-  if (!/^[a-z0-9._-]+$/.test(user)) throw new Error(`register: unsupported user name ${JSON.stringify(user)}`);
+  if (!/^[\p{Ll}\p{Lo}0-9._-]+$/u.test(user)) throw new Error(`register: unsupported user name ${JSON.stringify(user)}`);
 }
 
 function checkText(what: string, s: string): void {

@@ -9,7 +9,7 @@ import { startProsody, type PrivateProsody } from '../helpers/prosody.js';
 import { accountEnv, runCli, sha256File, startCli } from '../helpers/cli.js';
 import { writeRandomFile } from '../helpers/files.js';
 
-const PASSWORDS = { alice: 'alice-secret-1', bob: 'bob-secret-2' };
+const PASSWORDS = { alice: 'alice-secret-1', bob: 'bob-secret-2', 'zoë': 'zoë-secret-3' };
 
 describe('send and receive through a private Prosody', () => {
   let prosody: PrivateProsody;
@@ -107,6 +107,24 @@ describe('send and receive through a private Prosody', () => {
     assert.equal(done.bytes, 5000);
     assert.equal(receiver.stderr, '');
   });
+
+  for (const route of [['--no-proxy', '--host', '127.0.0.1'], ['--no-direct']]) {
+    test(`non-ASCII JIDs (local part and resources), ${route[0]}: DST.ADDR over UTF-8 of the JIDs as on the wire`, async () => {
+      const dir = await newDir(`utf8${route[0]}`);
+      const file = path.join(work, 'utf8.bin');
+      await writeRandomFile(file, 200_000);
+      const resource = 'Bäckerei ☃ 日本';
+      const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--resource', resource, '-v'], bob);
+      await receiver.waitForStderr(/Waiting for files as /);
+      const zoe = accountEnv(prosody, 'zoë', PASSWORDS['zoë']);
+      const sender = await runCli(['send', file, `bob@${prosody.domain}/${resource}`, '--resource', 'Sënder ✓', ...route], zoe);
+      const got = await receiver.done;
+      assert.equal(sender.code, 0, sender.stderr);
+      assert.equal(got.code, 0, got.stderr);
+      assert.match(got.stderr, new RegExp(`Offer from zoë@${prosody.domain}/Sënder ✓`));
+      assert.equal(await sha256File(path.join(dir, 'utf8.bin')), await sha256File(file));
+    });
+  }
 
   test('a 100 MiB file arrives intact (sha256)', async () => {
     const dir = await newDir('big');

@@ -21,3 +21,10 @@ test('a server nonce that does not extend ours is refused', () => {
   mech.challenge('r=zzz,s=QSXCR+Q6sek8bf92,i=4096');
   assert.throws(() => mech.response(CRED), /malformed/);
 });
+
+test('a non-ASCII user name goes out as UTF-8 bytes, one per character, for btoa()', () => {
+  const mech = new ScramSha1('abc');
+  const first = mech.response({ username: 'zoë', password: 'x' });
+  assert.equal(Buffer.from(first, 'latin1').toString('utf8'), 'n,,n=zoë,r=abc');
+  assert.doesNotThrow(() => btoa(first));
+});
