@@ -87,6 +87,7 @@ function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => 
           .option('port', { type: 'number', default: 0, describe: 'port of our streamhost (0: any free port)' })
           .option('host', { type: 'string', array: true, describe: 'advertise our streamhost at ADDR[:PORT] (repeatable; default: this machine\'s addresses)' })
           .option('hash', { type: 'boolean', default: false, describe: 'compute the MD5 of the file and send it for the receiver to check (costs a read of the file before the offer)' })
+          .option('ibb', { type: 'boolean', default: true, describe: 'offer In-Band Bytestreams (XEP-0047) too, and fall back to them when no SOCKS5 connection works; --no-ibb: never' })
           .option('offer-timeout', { type: 'number', default: TIMEOUTS.offerMs / 1000, describe: 'seconds the receiver has to accept' }),
       (argv) => {
         const a = argv as unknown as Omit<SendArgs, 'to'>;
@@ -106,7 +107,8 @@ function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => 
           .option('accept-all', { type: 'boolean', default: false, describe: 'accept every offer' })
           .option('from', { type: 'string', array: true, describe: 'accept only from this JID or domain (repeatable)' })
           .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing file instead of saving as "name (1).ext"' })
-          .option('count', { type: 'number', describe: 'exit after N transfers ended' }),
+          .option('count', { type: 'number', describe: 'exit after N transfers ended' })
+          .option('ibb', { type: 'boolean', default: true, describe: 'accept In-Band Bytestreams (XEP-0047) when offered or as the fallback; --no-ibb refuses them' }),
       (argv) => {
         choose(async (view, signal) => {
           const failures = await runReceive(argv as unknown as ReceiveArgs, view, env, signal);

@@ -12,6 +12,7 @@ export interface ReceiveArgs extends AccountArgs {
   from?: string[];
   overwrite: boolean;
   count?: number;
+  ibb: boolean;
 }
 
 /** Resolves with the failures of the transfers that ended (empty when all were saved). */
@@ -30,6 +31,7 @@ export async function runReceive(args: ReceiveArgs, view: View, env: NodeJS.Proc
     account,
     dir: args.dir,
     overwrite: args.overwrite,
+    ibb: args.ibb,
     ...(args.count !== undefined ? { count: args.count } : {}),
     decide,
     onEvent: (e) => view.onEvent(e),

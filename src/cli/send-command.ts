@@ -17,6 +17,7 @@ export interface SendArgs extends Omit<AccountArgs, 'resource'> {
   host?: string[];
   direct: boolean;
   hash: boolean;
+  ibb: boolean;
   offerTimeout: number;
 }
 
@@ -39,6 +40,7 @@ export async function runSend(args: SendArgs, view: View, env: NodeJS.ProcessEnv
       ? { enabled: true, port: args.port, ...(args.host?.length ? { hosts: args.host.map((h) => parseHostPort(h, '--host')) } : {}) }
       : { enabled: false },
     hash: args.hash,
+    ibb: args.ibb,
     offerTimeoutMs: args.offerTimeout * 1000,
     onEvent: (e) => view.onEvent(e),
     signal,

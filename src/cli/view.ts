@@ -79,6 +79,9 @@ export async function createView(opts: ViewOptions): Promise<View> {
         case 'streamhost-used':
           started.set(e.sid, Date.now());
           return opts.verbose ? say(`Connected through ${e.streamhost.jid} (${e.streamhost.host}:${e.streamhost.port})`) : undefined;
+        case 'ibb-opened':
+          started.set(e.sid, Date.now());
+          return opts.verbose ? say(`In-band bytestream (XEP-0047), block size ${e.blockSize}`) : undefined;
         case 'progress': {
           if (!bars) return;
           let bar = active.get(e.sid);

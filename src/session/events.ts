@@ -11,6 +11,8 @@ export type TransferEvent =
   | { kind: 'proxies'; streamhosts: Streamhost[] }
   | { kind: 'streamhost-failed'; sid: string; streamhost: Streamhost; error: Error }
   | { kind: 'streamhost-used'; sid: string; streamhost: Streamhost }
+  /** The bytes go in-band (XEP-0047), chosen or as the fallback after SOCKS5 failed. */
+  | { kind: 'ibb-opened'; sid: string; blockSize: number }
   | { kind: 'progress'; sid: string; bytes: number; total: number }
   | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string }
   | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error }

@@ -2,14 +2,18 @@
 // the streamhost offer that follows (§5.3.2-5.3.3, §6.3.2-6.3.3). Refusals are returned as
 // stanza errors: forbidden "Offer Declined" (XEP-0095 §3), no-valid-streams, bad-profile,
 // not-acceptable for a bytestream we did not agree to, item-not-found when no streamhost works.
+// The stream method is chosen by our preference (SOCKS5, then IBB), not by the sender's order;
+// when IBB was offered too, a failed SOCKS5 attempt leaves the offer open for an IBB <open/>
+// with the same sid for a short while, as Pidgin and our own sender do.
 import type { Duplex } from 'node:stream';
 import xml from '@xmpp/xml';
 import { Xep65Error } from '../errors.js';
 import { dstAddr as computeDstAddr } from '../socks5/dst-addr.js';
 import { buildSiAccept, parseSiOffer, type FileInfo } from '../stanzas/si.js';
-import { buildStreamhostUsed, parseStreamhostOffer, type Streamhost } from '../stanzas/bytestreams.js';
+import { buildStreamhostUsed, parseStreamhostOffer } from '../stanzas/bytestreams.js';
 import { buildError } from '../stanzas/stanza-error.js';
-import { NS_BYTESTREAMS, NS_SI } from '../stanzas/ns.js';
+import { NS_BYTESTREAMS, NS_IBB, NS_SI } from '../stanzas/ns.js';
+import { serveIbbTarget } from './ibb-target.js';
 import { connectToStreamhosts } from './connect-streamhosts.js';
 import type { EventSink } from './events.js';
 import type { IqAnswer, IqRequest, Socks5Dialer, XmppPort } from './ports.js';
@@ -26,12 +30,16 @@ export interface TargetOptions {
   /** Whether to take this offer; may ask a person, so it may take long. */
   decide(offer: IncomingOffer): Promise<boolean>;
   /** The bytestream is connected: the caller reads the file from it. */
-  onStream(offer: IncomingOffer, stream: Duplex, streamhost: Streamhost): void;
+  onStream(offer: IncomingOffer, stream: Duplex): void;
   /** An accepted offer that will not deliver a stream. */
   onFailed(offer: IncomingOffer, error: Xep65Error): void;
   onEvent: EventSink;
   /** How long after accepting we wait for the sender's streamhost offer. */
   streamhostOfferTimeoutMs: number;
+  /** Accept In-Band Bytestreams (XEP-0047) when offered, or as the fallback. */
+  ibb: boolean;
+  /** After SOCKS5 failed, how long an IBB fallback may take to open. */
+  ibbFallbackWaitMs: number;
   staggerMs: number;
   perHostTimeoutMs: number;
   signal?: AbortSignal;
@@ -40,6 +48,8 @@ export interface TargetOptions {
 interface Pending {
   offer: IncomingOffer;
   timer: NodeJS.Timeout;
+  /** The sender listed IBB and we accept it: an IBB <open/> may claim this offer. */
+  ibbAllowed: boolean;
 }
 
 export function serveTarget(opts: TargetOptions): void {
@@ -53,9 +63,9 @@ export function serveTarget(opts: TargetOptions): void {
       return parsed.reason === 'bad-profile' ? buildError('cancel', 'bad-request', { app }) : buildError('modify', 'bad-request', { text: parsed.message });
     }
     const { sid, file, streamMethods } = parsed.offer;
-    if (!streamMethods.includes(NS_BYTESTREAMS)) {
-      return buildError('cancel', 'bad-request', { app: xml('no-valid-streams', { xmlns: NS_SI }) });
-    }
+    const ibbAllowed = opts.ibb && streamMethods.includes(NS_IBB);
+    const method = streamMethods.includes(NS_BYTESTREAMS) ? NS_BYTESTREAMS : ibbAllowed ? NS_IBB : undefined;
+    if (!method) return buildError('cancel', 'bad-request', { app: xml('no-valid-streams', { xmlns: NS_SI }) });
     const offer: IncomingOffer = { from, sid, file };
     if (pending.has(keyOf(from, sid))) return buildError('modify', 'bad-request', { text: 'duplicate stream id' });
     opts.onEvent({ kind: 'offer', from, sid, file });
@@ -63,22 +73,34 @@ export function serveTarget(opts: TargetOptions): void {
       opts.onEvent({ kind: 'declined', peer: from, sid, file, reason: 'not accepted' });
       return buildError('cancel', 'forbidden', { text: 'Offer Declined' });
     }
-    const timer = setTimeout(() => {
-      pending.delete(keyOf(from, sid));
-      opts.onFailed(offer, new Xep65Error('timeout', `${from} accepted nothing: no streamhost offer came after the file was accepted`));
-    }, opts.streamhostOfferTimeoutMs);
-    pending.set(keyOf(from, sid), { offer, timer });
-    opts.onEvent({ kind: 'accepted', peer: from, sid, method: NS_BYTESTREAMS });
-    return buildSiAccept(NS_BYTESTREAMS);
+    wait(offer, ibbAllowed, opts.streamhostOfferTimeoutMs, new Xep65Error('timeout', `${from} sent no stream after the file was accepted`));
+    opts.onEvent({ kind: 'accepted', peer: from, sid, method });
+    return buildSiAccept(method);
   });
+
+  /** Keeps an accepted offer until its stream opens, failing it with `error` after `ms`. */
+  function wait(offer: IncomingOffer, ibbAllowed: boolean, ms: number, error: Xep65Error): void {
+    const key = keyOf(offer.from, offer.sid);
+    const timer = setTimeout(() => {
+      pending.delete(key);
+      opts.onFailed(offer, error);
+    }, ms);
+    pending.set(key, { offer, timer, ibbAllowed });
+  }
+
+  function take(from: string, sid: string, ibb: boolean): Pending | undefined {
+    const entry = pending.get(keyOf(from, sid));
+    if (!entry || (ibb && !entry.ibbAllowed)) return undefined;
+    pending.delete(keyOf(from, sid));
+    clearTimeout(entry.timer);
+    return entry;
+  }
 
   opts.xmpp.handle('set', NS_BYTESTREAMS, 'query', async ({ from, element }: IqRequest): Promise<IqAnswer> => {
     const parsed = parseStreamhostOffer(element);
     if (!parsed.ok) return buildError('modify', 'bad-request', { text: parsed.message });
-    const entry = pending.get(keyOf(from, parsed.offer.sid));
-    if (!entry || parsed.offer.mode !== 'tcp') return buildError('modify', 'not-acceptable');
-    pending.delete(keyOf(from, parsed.offer.sid));
-    clearTimeout(entry.timer);
+    const entry = parsed.offer.mode === 'tcp' ? take(from, parsed.offer.sid, false) : undefined;
+    if (!entry) return buildError('modify', 'not-acceptable');
     const { offer } = entry;
     try {
       const { stream, streamhost } = await connectToStreamhosts(parsed.offer.streamhosts, {
@@ -90,14 +112,23 @@ export function serveTarget(opts: TargetOptions): void {
         onFailed: (s, error) => opts.onEvent({ kind: 'streamhost-failed', sid: offer.sid, streamhost: s, error }),
       });
       opts.onEvent({ kind: 'streamhost-used', sid: offer.sid, streamhost });
-      opts.onStream(offer, stream, streamhost);
+      opts.onStream(offer, stream);
       return buildStreamhostUsed(offer.sid, streamhost.jid);
     } catch (err) {
       const error = err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err });
-      opts.onFailed(offer, error);
+      if (entry.ibbAllowed) wait(offer, true, opts.ibbFallbackWaitMs, error);
+      else opts.onFailed(offer, error);
       return buildError('cancel', 'item-not-found');
     }
   });
+
+  if (opts.ibb) {
+    serveIbbTarget(opts.xmpp, {
+      claim: (from, sid) => take(from, sid, true)?.offer,
+      onStream: opts.onStream,
+      onEvent: opts.onEvent,
+    });
+  }
 
   opts.signal?.addEventListener('abort', () => pending.forEach((p) => clearTimeout(p.timer)), { once: true });
 }

@@ -12,6 +12,7 @@ import { dialSocks5 } from '../transport/socks5-client.js';
 import { receiveFile } from '../transport/receive-file.js';
 import { safeFileName } from '../transport/safe-name.js';
 import { throttle } from './throttle.js';
+import { NS_IBB } from '../stanzas/ns.js';
 import { TIMEOUTS } from './timeouts.js';
 
 export interface ReceiveRequest {
@@ -20,6 +21,8 @@ export interface ReceiveRequest {
   overwrite: boolean;
   /** Stop after this many accepted transfers ended (saved or failed); undefined: run until aborted. */
   count?: number;
+  /** Accept In-Band Bytestreams (XEP-0047), offered or as the fallback. */
+  ibb: boolean;
   decide(offer: IncomingOffer): Promise<boolean>;
   onEvent: EventSink;
   signal?: AbortSignal;
@@ -73,7 +76,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         }
       };
 
-      serveDiscoInfo(xmpp, FILE_TRANSFER_FEATURES);
+      serveDiscoInfo(xmpp, req.ibb ? [...FILE_TRANSFER_FEATURES, NS_IBB] : FILE_TRANSFER_FEATURES);
       serveTarget({
         xmpp,
         dial: dialSocks5,
@@ -86,6 +89,8 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         onFailed: fail,
         onEvent: req.onEvent,
         streamhostOfferTimeoutMs: TIMEOUTS.streamhostOfferMs,
+        ibb: req.ibb,
+        ibbFallbackWaitMs: TIMEOUTS.ibbFallbackMs,
         staggerMs: TIMEOUTS.staggerMs,
         perHostTimeoutMs: TIMEOUTS.perHostMs,
         signal,

@@ -16,7 +16,7 @@ import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-respond
 import type { EventSink } from '../session/events.js';
 import type { StreamhostListenerPort } from '../session/ports.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
-import { NS_BYTESTREAMS } from '../stanzas/ns.js';
+import { NS_BYTESTREAMS, NS_IBB } from '../stanzas/ns.js';
 import type { FileInfo } from '../stanzas/si.js';
 import { listenStreamhost } from '../transport/streamhost-listener.js';
 import { localAddresses } from '../transport/local-addresses.js';
@@ -26,6 +26,7 @@ import { md5File } from '../transport/file-hash.js';
 import { throttle } from './throttle.js';
 import { TIMEOUTS } from './timeouts.js';
 import { phaseTimer } from './phase-timer.js';
+import { sendFileInBand } from './ibb-send.js';
 
 export type ProxyChoice = { mode: 'discover' } | { mode: 'list'; jids: string[] } | { mode: 'none' };
 
@@ -45,6 +46,8 @@ export interface SendRequest {
   /** Our own streamhost: off, or on `port` (0 = any) advertised on `hosts` (default: our addresses). */
   direct: { enabled: false } | { enabled: true; port: number; hosts?: AdvertisedHost[] };
   hash: boolean;
+  /** Offer In-Band Bytestreams (XEP-0047) too, and fall back to them when no SOCKS5 connection works. */
+  ibb: boolean;
   /** How long the receiver may take to accept or decline. */
   offerTimeoutMs: number;
   onEvent: EventSink;
@@ -56,7 +59,8 @@ export interface SendResult {
   file: FileInfo;
   bytes: number;
   seconds: number;
-  streamhost: Streamhost;
+  /** Undefined when the file went in-band. */
+  streamhost?: Streamhost;
 }
 
 export async function sendFileTo(req: SendRequest): Promise<SendResult> {
@@ -67,7 +71,7 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
   let listener: StreamhostListenerPort | undefined;
   try {
     const lost = connectionLost(xmpp);
-    serveDiscoInfo(xmpp, FILE_TRANSFER_FEATURES);
+    serveDiscoInfo(xmpp, req.ibb ? [...FILE_TRANSFER_FEATURES, NS_IBB] : FILE_TRANSFER_FEATURES);
     const opts = { signal: req.signal, timeoutMs: TIMEOUTS.iqMs };
     listener = req.direct.enabled ? await listenStreamhost({ port: req.direct.port, handshakeTimeoutMs: TIMEOUTS.handshakeMs }) : undefined;
     const [, proxies, hash] = await Promise.race([
@@ -81,38 +85,61 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
     phase(req.hash ? 'discovery+hash' : 'discovery');
     if (hash) file.hash = hash;
     const streamhosts = dedupe([...ownStreamhosts(xmpp.jid, req, listener), ...proxies]);
-    if (streamhosts.length === 0) throw new NoStreamhostError('no streamhost to offer: our own is disabled and no proxy was found', []);
+    if (streamhosts.length === 0 && !req.ibb) throw new NoStreamhostError('no streamhost to offer: our own is disabled and no proxy was found', []);
 
     const sid = `xep65-${randomBytes(8).toString('hex')}`;
     req.onEvent({ kind: 'offer-sent', to: req.to, sid, file });
-    const method = await Promise.race([offerFile(xmpp, req.to, { sid, file, streamMethods: [NS_BYTESTREAMS] }, { ...opts, timeoutMs: req.offerTimeoutMs }), lost]);
+    const methods = [...(streamhosts.length > 0 ? [NS_BYTESTREAMS] : []), ...(req.ibb ? [NS_IBB] : [])];
+    const method = await Promise.race([offerFile(xmpp, req.to, { sid, file, streamMethods: methods }, { ...opts, timeoutMs: req.offerTimeoutMs }), lost]);
     req.onEvent({ kind: 'accepted', peer: req.to, sid, method });
     phase('offer');
 
     const started = Date.now();
-    const { stream, streamhost } = await Promise.race([
-      establishAsRequester({
-        xmpp,
-        dial: dialSocks5,
-        listener,
-        target: req.to,
-        sid,
-        streamhosts,
-        answerTimeoutMs: TIMEOUTS.streamhostAnswerMs,
-        connectTimeoutMs: TIMEOUTS.perHostMs * 2,
-        signal: req.signal,
-      }),
-      lost,
-    ]);
-    req.onEvent({ kind: 'streamhost-used', sid, streamhost });
-    phase('negotiation');
     const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid, bytes, total: file.size }));
-    const bytes = await sendFile(req.file, stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, signal: req.signal });
+    let streamhost: Streamhost | undefined;
+    let bytes: number;
+    const established =
+      method === NS_BYTESTREAMS
+        ? await Promise.race([
+            establishAsRequester({
+              xmpp,
+              dial: dialSocks5,
+              listener,
+              target: req.to,
+              sid,
+              streamhosts,
+              answerTimeoutMs: TIMEOUTS.streamhostAnswerMs,
+              connectTimeoutMs: TIMEOUTS.perHostMs * 2,
+              signal: req.signal,
+            }).catch((err: unknown) => {
+              // XEP-0096 §4 lists IBB as the fallback: when no SOCKS5 connection works, go in-band.
+              if (req.ibb && err instanceof NoStreamhostError) return undefined;
+              throw err;
+            }),
+            lost,
+          ])
+        : undefined;
+    if (established) {
+      streamhost = established.streamhost;
+      req.onEvent({ kind: 'streamhost-used', sid, streamhost });
+      phase('negotiation');
+      bytes = await sendFile(req.file, established.stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, signal: req.signal });
+    } else {
+      bytes = await Promise.race([
+        sendFileInBand(xmpp, req.to, sid, req.file, file.size, {
+          timeoutMs: TIMEOUTS.iqMs,
+          signal: req.signal,
+          onOpen: (blockSize) => (req.onEvent({ kind: 'ibb-opened', sid, blockSize }), phase('negotiation')),
+          onProgress: progress,
+        }),
+        lost,
+      ]);
+    }
     progress.flush();
     phase('data');
     const seconds = (Date.now() - started) / 1000;
     req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds });
-    return { sid, file, bytes, seconds, streamhost };
+    return { sid, file, bytes, seconds, ...(streamhost ? { streamhost } : {}) };
   } finally {
     await listener?.close();
     await xmpp.close();

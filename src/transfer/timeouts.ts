@@ -14,6 +14,8 @@ export const TIMEOUTS = {
   handshakeMs: 10_000,
   /** After accepting an offer, waiting for the sender's streamhost offer. */
   streamhostOfferMs: 120_000,
+  /** After SOCKS5 failed, how long the receiver waits for the sender to open IBB instead. */
+  ibbFallbackMs: 10_000,
   /** No data at all for this long ends a transfer. */
   idleMs: 60_000,
   /** After the last byte, waiting for the receiver to close. */

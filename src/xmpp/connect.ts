@@ -66,6 +66,9 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
   const iqCallee = iqCalleeFactory({ middleware, entity });
   streamFeatures.use('starttls', NS_TLS, async ({ entity: e }, next) => {
     if (e.isSecure()) return next();
+    // Small stanzas answered by small stanzas (IBB data and its acks): Nagle's algorithm with
+    // delayed ACKs would add ~40 ms to each round trip.
+    (e.socket as import('node:net').Socket).setNoDelay(true);
     const answer = await e.sendReceive(xml('starttls', { xmlns: NS_TLS }));
     if (!answer.is('proceed', NS_TLS)) throw new Xep65Error('connection', 'the server refused STARTTLS');
     e._attachSocket(await upgradeToTls(e.socket, domain, opts.ca));

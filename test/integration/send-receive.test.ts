@@ -191,19 +191,31 @@ describe('send and receive through a private Prosody', () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
-  test('every streamhost unreachable: both sides report it and exit 5', async () => {
+  test('every streamhost unreachable and no IBB (--no-ibb): both sides report it and exit 5', async () => {
     const dir = await newDir('unreachable');
     const file = path.join(work, 'unreachable.bin');
     await writeRandomFile(file, 1000);
     const { sender, receiver } = await transfer(
       ['--accept-all', '--dir', dir, '--count', '1'],
-      [file, bobFull(), '--no-proxy', '--host', '127.0.0.1:1', '--host', '127.0.0.2:1'],
+      [file, bobFull(), '--no-proxy', '--no-ibb', '--host', '127.0.0.1:1', '--host', '127.0.0.2:1'],
     );
     assert.equal(sender.code, 5, sender.stderr);
     assert.match(sender.stderr, /could not connect to any streamhost/);
     assert.equal(receiver.code, 5, receiver.stderr);
     assert.match(receiver.stderr, /127\.0\.0\.1:1: connection refused/);
     assert.deepEqual(await readdir(dir), []);
+  });
+
+  test('every streamhost unreachable: the sender falls back to IBB with the same sid (XEP-0047)', async () => {
+    const dir = await newDir('ibb-fallback');
+    const file = path.join(work, 'ibb.bin');
+    await writeRandomFile(file, 300_000);
+    const { sender, receiver } = await transfer(['--accept-all', '--dir', dir, '--count', '1', '-v'], [file, bobFull(), '--no-proxy', '--host', '127.0.0.1:1', '-v']);
+    assert.equal(sender.code, 0, sender.stderr);
+    assert.equal(receiver.code, 0, receiver.stderr);
+    assert.match(receiver.stderr, /127\.0\.0\.1:1: connection refused/);
+    assert.match(receiver.stderr, /In-band bytestream \(XEP-0047\), block size \d+/);
+    assert.equal(await sha256File(path.join(dir, 'ibb.bin')), await sha256File(file));
   });
 
   test('a wrong password: exit 3 with one clear line', async () => {

@@ -31,6 +31,8 @@ function setup(accept: boolean, dial: Socks5Dialer) {
     onFailed: (_o, e) => failures.push(e),
     onEvent: (e) => events.push(e),
     streamhostOfferTimeoutMs: 5000,
+    ibb: false,
+    ibbFallbackWaitMs: 1000,
     staggerMs: 1,
     perHostTimeoutMs: 100,
   });

@@ -1,0 +1,71 @@
+// The sender's side of an In-Band Bytestream (XEP-0047 §2): open with the largest block size
+// the receiver accepts (it answers resource-constraint to a size it does not want, §2.1), then
+// send <data/> in IQs with a small window of them in flight, numbered from 0 with 16-bit wrap
+// (§2.2), and <close/> (§2.3).
+import { Xep65Error } from '../errors.js';
+import { IqError } from '../stanzas/iq-error.js';
+import { buildIbbClose, buildIbbData, buildIbbOpen, MAX_BLOCK_SIZE, nextSeq } from '../stanzas/ibb.js';
+import type { XmppPort } from './ports.js';
+
+/** Tried in order; 4096 is the size XEP-0047 §4 recommends and every implementation takes. */
+const BLOCK_SIZES = [MAX_BLOCK_SIZE - (MAX_BLOCK_SIZE % 3), 16384, 4096];
+/** Data IQs awaiting their result at once; stanzas arrive in order, so this only hides latency. */
+const WINDOW = 4;
+const CLOSE_TIMEOUT_MS = 3000;
+
+export interface IbbWriter {
+  readonly blockSize: number;
+  /** Sends one chunk of at most blockSize bytes (encoded before it returns, so the buffer may be reused); resolves when it may send the next. */
+  write(chunk: Buffer): Promise<void>;
+  /** Waits for every chunk to be acknowledged, then closes the stream. */
+  close(): Promise<void>;
+}
+
+export async function openIbb(xmpp: XmppPort, target: string, sid: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<IbbWriter> {
+  const blockSize = await negotiateBlockSize(xmpp, target, sid, opts);
+  let seq = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  let failure: unknown;
+  const send = (chunk: Buffer) => {
+    const request = xmpp.set(target, buildIbbData(sid, seq, chunk), opts).catch((err: unknown) => (failure ??= err));
+    seq = nextSeq(seq);
+    inFlight.add(request);
+    void request.finally(() => inFlight.delete(request));
+  };
+  const check = () => {
+    if (failure) throw mapIbbError(failure, target);
+  };
+  return {
+    blockSize,
+    async write(chunk) {
+      check();
+      send(chunk);
+      while (inFlight.size >= WINDOW) await Promise.race(inFlight);
+      check();
+    },
+    async close() {
+      await Promise.all(inFlight);
+      check();
+      // Every data IQ was acknowledged, so the receiver has every byte; a receiver that already
+      // logged out with the complete file cannot answer <close/>, and that is no failure.
+      await xmpp.set(target, buildIbbClose(sid), { ...opts, timeoutMs: CLOSE_TIMEOUT_MS }).catch(() => undefined);
+    },
+  };
+}
+
+async function negotiateBlockSize(xmpp: XmppPort, target: string, sid: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
+  for (const size of BLOCK_SIZES) {
+    try {
+      await xmpp.set(target, buildIbbOpen(sid, size), opts);
+      return size;
+    } catch (err) {
+      if (!(err instanceof IqError && err.condition === 'resource-constraint')) throw mapIbbError(err, target);
+    }
+  }
+  throw new Xep65Error('no-streamhost', `${target} accepts no IBB block size we offer (down to 4096)`);
+}
+
+function mapIbbError(err: unknown, target: string): unknown {
+  if (!(err instanceof IqError)) return err;
+  return new Xep65Error('stream-broken', `${target} ended the in-band bytestream (${err.condition})`, { cause: err });
+}

@@ -1,0 +1,71 @@
+// The receiver's side of an In-Band Bytestream (XEP-0047 §2): an <open/> for a stream we agreed
+// to (the SI answer chose IBB, or a failed SOCKS5 attempt left IBB as the fallback) becomes a
+// readable stream of the decoded <data/> chunks, checked in sequence (§2.2, 16-bit wrap). Each
+// data IQ is answered once its chunk is taken, so a slow disk slows the sender (§2.2 "throttling").
+import { PassThrough, type Duplex } from 'node:stream';
+import { buildError } from '../stanzas/stanza-error.js';
+import { nextSeq, parseIbbClose, parseIbbData, parseIbbOpen } from '../stanzas/ibb.js';
+import { NS_IBB } from '../stanzas/ns.js';
+import type { EventSink } from './events.js';
+import type { IqAnswer, XmppPort } from './ports.js';
+import type { IncomingOffer } from './target.js';
+
+export interface IbbTargetHooks {
+  /** The accepted offer this (from, sid) may open an IBB for, taken once; undefined if none. */
+  claim(from: string, sid: string): IncomingOffer | undefined;
+  onStream(offer: IncomingOffer, stream: Duplex): void;
+  onEvent: EventSink;
+}
+
+interface Incoming {
+  stream: PassThrough;
+  blockSize: number;
+  seq: number;
+}
+
+export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): void {
+  const streams = new Map<string, Incoming>();
+  const keyOf = (from: string, sid: string) => `${from}\n${sid}`;
+
+  xmpp.handle('set', NS_IBB, 'open', ({ from, element }): IqAnswer => {
+    const open = parseIbbOpen(element);
+    if (!open) return buildError('modify', 'bad-request');
+    if (open.stanza !== 'iq') return buildError('cancel', 'feature-not-implemented', { text: 'data in IQ stanzas only' });
+    const offer = hooks.claim(from, open.sid);
+    if (!offer) return buildError('cancel', 'not-acceptable');
+    const stream = new PassThrough({ highWaterMark: 1 << 20 });
+    streams.set(keyOf(from, open.sid), { stream, blockSize: open.blockSize, seq: 0 });
+    hooks.onEvent({ kind: 'ibb-opened', sid: open.sid, blockSize: open.blockSize });
+    hooks.onStream(offer, stream);
+    return true;
+  });
+
+  xmpp.handle('set', NS_IBB, 'data', async ({ from, element }): Promise<IqAnswer> => {
+    const data = parseIbbData(element);
+    const incoming = data && streams.get(keyOf(from, data.sid));
+    if (!data) return buildError('modify', 'bad-request', { text: 'bad IBB data' });
+    if (!incoming || incoming.stream.destroyed) return buildError('cancel', 'item-not-found');
+    if (data.seq !== incoming.seq || data.data.length > incoming.blockSize) {
+      // §2.2: a lost or oversized packet ends the stream; nothing after it is used.
+      incoming.stream.destroy(new Error(data.seq !== incoming.seq ? `IBB packet ${data.seq} out of sequence (expected ${incoming.seq})` : 'IBB packet larger than the block size'));
+      return buildError('cancel', 'unexpected-request');
+    }
+    incoming.seq = nextSeq(incoming.seq);
+    if (!incoming.stream.write(data.data)) {
+      await new Promise<void>((resolve) => {
+        incoming.stream.once('drain', resolve);
+        incoming.stream.once('close', resolve);
+      });
+    }
+    return true;
+  });
+
+  xmpp.handle('set', NS_IBB, 'close', ({ from, element }): IqAnswer => {
+    const sid = parseIbbClose(element);
+    const incoming = sid ? streams.get(keyOf(from, sid)) : undefined;
+    if (!sid || !incoming) return buildError('cancel', 'item-not-found');
+    streams.delete(keyOf(from, sid));
+    incoming.stream.end(); // a no-op when the file was already complete and the stream closed
+    return true;
+  });
+}

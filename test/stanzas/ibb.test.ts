@@ -1,0 +1,31 @@
+// XEP-0047 stanzas: open (§2.1), data with strict base64 and 16-bit seq (§2.2, §7), close (§2.3).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'ltx';
+import type { Element } from '@xmpp/xml';
+import { buildIbbClose, buildIbbData, buildIbbOpen, nextSeq, parseIbbClose, parseIbbData, parseIbbOpen } from '../../src/stanzas/ibb.js';
+
+const xml = (s: string) => parse(s) as unknown as Element;
+const NS = 'http://jabber.org/protocol/ibb';
+
+test('open: block-size and stanza; sizes over 65535 refused', () => {
+  assert.equal(buildIbbOpen('i781hf64', 4096).toString(), `<open xmlns="${NS}" sid="i781hf64" block-size="4096" stanza="iq"/>`);
+  assert.deepEqual(parseIbbOpen(buildIbbOpen('s', 4096)), { sid: 's', blockSize: 4096, stanza: 'iq' });
+  assert.equal(parseIbbOpen(xml(`<open xmlns='${NS}' sid='s' block-size='65536'/>`)), undefined);
+  assert.equal(parseIbbOpen(xml(`<open xmlns='${NS}' block-size='4096'/>`)), undefined);
+});
+
+test('data: base64 round trip; characters outside the alphabet or misplaced padding rejected', () => {
+  const data = Buffer.from('hello, in-band world');
+  assert.deepEqual(parseIbbData(buildIbbData('s', 7, data)), { sid: 's', seq: 7, data });
+  assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>=AAA</data>`)), undefined);
+  assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>BBBB=CCC</data>`)), undefined);
+  assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>AA*A</data>`)), undefined);
+  assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='65536'>AAAA</data>`)), undefined);
+});
+
+test('seq wraps after 65535; close carries the sid', () => {
+  assert.equal(nextSeq(0), 1);
+  assert.equal(nextSeq(65535), 0);
+  assert.equal(parseIbbClose(buildIbbClose('abc')), 'abc');
+});
