@@ -23,9 +23,18 @@ interface Incoming {
   seq: number;
 }
 
-export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): void {
+export interface IbbTarget {
+  /**
+   * Resolves once every stream got its <close/> (or after `ms`): a receiver that has the whole
+   * file still answers the sender's close before it logs out, or the sender waits for nothing.
+   */
+  drain(ms: number): Promise<void>;
+}
+
+export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget {
   const streams = new Map<string, Incoming>();
   const keyOf = (from: string, sid: string) => `${from}\n${sid}`;
+  let onEmpty: (() => void) | undefined;
 
   xmpp.handle('set', NS_IBB, 'open', ({ from, element }): IqAnswer => {
     const open = parseIbbOpen(element);
@@ -66,6 +75,20 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): void {
     if (!sid || !incoming) return buildError('cancel', 'item-not-found');
     streams.delete(keyOf(from, sid));
     incoming.stream.end(); // a no-op when the file was already complete and the stream closed
+    if (streams.size === 0) onEmpty?.();
     return true;
   });
+
+  return {
+    drain(ms) {
+      if (streams.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        onEmpty = () => {
+          clearTimeout(timer);
+          setImmediate(resolve); // let the result of the last <close/> go out first
+        };
+      });
+    },
+  };
 }

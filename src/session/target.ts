@@ -13,7 +13,7 @@ import { buildSiAccept, parseSiOffer, type FileInfo } from '../stanzas/si.js';
 import { buildStreamhostUsed, parseStreamhostOffer } from '../stanzas/bytestreams.js';
 import { buildError } from '../stanzas/stanza-error.js';
 import { NS_BYTESTREAMS, NS_IBB, NS_SI } from '../stanzas/ns.js';
-import { serveIbbTarget } from './ibb-target.js';
+import { serveIbbTarget, type IbbTarget } from './ibb-target.js';
 import { connectToStreamhosts } from './connect-streamhosts.js';
 import type { EventSink } from './events.js';
 import type { IqAnswer, IqRequest, Socks5Dialer, XmppPort } from './ports.js';
@@ -52,7 +52,10 @@ interface Pending {
   ibbAllowed: boolean;
 }
 
-export function serveTarget(opts: TargetOptions): void {
+/** What the receiver must still do before it logs out: let open IBB streams close. */
+export type Target = IbbTarget;
+
+export function serveTarget(opts: TargetOptions): Target {
   const pending = new Map<string, Pending>();
   const keyOf = (from: string, sid: string) => `${from}\n${sid}`;
 
@@ -122,13 +125,10 @@ export function serveTarget(opts: TargetOptions): void {
     }
   });
 
-  if (opts.ibb) {
-    serveIbbTarget(opts.xmpp, {
-      claim: (from, sid) => take(from, sid, true)?.offer,
-      onStream: opts.onStream,
-      onEvent: opts.onEvent,
-    });
-  }
+  const ibb = opts.ibb
+    ? serveIbbTarget(opts.xmpp, { claim: (from, sid) => take(from, sid, true)?.offer, onStream: opts.onStream, onEvent: opts.onEvent })
+    : undefined;
 
   opts.signal?.addEventListener('abort', () => pending.forEach((p) => clearTimeout(p.timer)), { once: true });
+  return { drain: (ms) => ibb?.drain(ms) ?? Promise.resolve() };
 }

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
 import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
-import { serveTarget, type IncomingOffer } from '../session/target.js';
+import { serveTarget, type IncomingOffer, type Target } from '../session/target.js';
 import type { EventSink } from '../session/events.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { receiveFile } from '../transport/receive-file.js';
@@ -40,6 +40,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
   const stop = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
   let ended = 0;
+  let target: Target | undefined;
 
   try {
     const finished = new Promise<void>((resolve, reject) => {
@@ -77,7 +78,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
       };
 
       serveDiscoInfo(xmpp, req.ibb ? [...FILE_TRANSFER_FEATURES, NS_IBB] : FILE_TRANSFER_FEATURES);
-      serveTarget({
+      target = serveTarget({
         xmpp,
         dial: dialSocks5,
         decide: req.decide,
@@ -101,6 +102,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
     await xmpp.sendPresence();
     req.onEvent({ kind: 'ready', jid: xmpp.jid });
     await finished;
+    await target?.drain(TIMEOUTS.ibbCloseMs);
     return result;
   } finally {
     stop.abort();

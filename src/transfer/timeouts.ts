@@ -16,6 +16,8 @@ export const TIMEOUTS = {
   streamhostOfferMs: 120_000,
   /** After SOCKS5 failed, how long the receiver waits for the sender to open IBB instead. */
   ibbFallbackMs: 10_000,
+  /** A receiver with the whole file waits this long for the sender's IBB <close/> before it logs out. */
+  ibbCloseMs: 3_000,
   /** No data at all for this long ends a transfer. */
   idleMs: 60_000,
   /** After the last byte, waiting for the receiver to close. */

@@ -35,10 +35,10 @@ describe('interop with slixmpp', () => {
 
   const account = (user: keyof typeof PASSWORDS, resource: string) => ({ jid: `${user}@${prosody.domain}/${resource}`, password: PASSWORDS[user] });
 
-  async function xep65ToSlixmpp(route: string[], name: string) {
+  async function xep65ToSlixmpp(route: string[], name: string, peerArgs: string[] = []) {
     const dir = path.join(work, name);
     await mkdir(dir);
-    const peer = runSlixmpp('receive', prosody, account('bob', 'slix'), ['--dir', dir]);
+    const peer = runSlixmpp('receive', prosody, account('bob', 'slix'), ['--dir', dir, ...peerArgs]);
     const jid = await peer.ready;
     assert.ok(jid, 'slixmpp came online');
     const sender = await runCli(['send', file, jid, ...route, '-v'], accountEnv(prosody, 'alice', PASSWORDS.alice));
@@ -60,18 +60,33 @@ describe('interop with slixmpp', () => {
     assert.match(sender.stderr, new RegExp(`Connected through ${prosody.proxyJid.replace(/\./g, '\\.')}`));
   });
 
-  test('slixmpp → xep65 through the proxy (slixmpp offers proxies only, then activates)', async () => {
-    const dir = path.join(work, 'from-slix');
+  test('xep65 → slixmpp by IBB: slixmpp chooses IBB, refuses our larger block sizes, takes 4096 (XEP-0047)', async () => {
+    const sender = await xep65ToSlixmpp(['--no-proxy', '--host', '127.0.0.1'], 'ibb-to-slix', ['--method', 'ibb']);
+    assert.match(sender.stderr, /In-band bytestream \(XEP-0047\), block size 4096/);
+  });
+
+  async function slixmppToXep65(name: string, peerArgs: string[]) {
+    const dir = path.join(work, name);
     await mkdir(dir);
     const receiver = startCli(['receive', '--accept-all', '--count', '1', '--dir', dir, '-v'], accountEnv(prosody, 'bob', PASSWORDS.bob));
     await receiver.waitForStderr(/Waiting for files as /);
-    const peer = runSlixmpp('send', prosody, account('alice', 'slix'), ['--file', file, '--to', `bob@${prosody.domain}/xep65`]);
+    const peer = runSlixmpp('send', prosody, account('alice', 'slix'), ['--file', file, '--to', `bob@${prosody.domain}/xep65`, ...peerArgs]);
     const sent = await peer.done;
     const got = await receiver.done;
     assert.equal(sent.code, 0, `${sent.line}\n${sent.stderr}`);
     assert.equal(got.code, 0, got.stderr);
-    assert.match(got.stderr, new RegExp(`Connected through ${prosody.proxyJid.replace(/\./g, '\\.')}`));
     assert.equal(await sha256File(path.join(dir, 'interop.bin')), fileHash);
+    return got;
+  }
+
+  test('slixmpp → xep65 through the proxy (slixmpp offers proxies only, then activates)', async () => {
+    const got = await slixmppToXep65('from-slix', []);
+    assert.match(got.stderr, new RegExp(`Connected through ${prosody.proxyJid.replace(/\./g, '\\.')}`));
+  });
+
+  test('slixmpp → xep65 by IBB (slixmpp offers only IBB)', async () => {
+    const got = await slixmppToXep65('from-slix-ibb', ['--method', 'ibb']);
+    assert.match(got.stderr, /In-band bytestream \(XEP-0047\), block size 4096/);
   });
 
   for (const [what, dead] of [

@@ -11,8 +11,9 @@ usable as shipped (../../shared/FIELD-NOTES.md):
   WORKAROUND s5b-auth:   its target refuses streams not pre-authorised by its SI code: auto_accept.
 
 Usage:
-  slixmpp_peer.py receive --jid J --password P --server H:PORT --ca-file F --dir D
-  slixmpp_peer.py send --jid J --password P --server H:PORT --ca-file F --file PATH --to FULLJID
+  slixmpp_peer.py receive --jid J --password P --server H:PORT --ca-file F --dir D [--method s5b|ibb]
+  slixmpp_peer.py send --jid J --password P --server H:PORT --ca-file F --file PATH --to FULLJID [--method s5b|ibb]
+With --method ibb the bytes go through slixmpp's own XEP-0047 implementation instead.
 Prints 'READY <jid>' once online, then 'DONE <path-or-name> <bytes> <sha256>' or 'ERROR <text>'.
 """
 import argparse
@@ -33,6 +34,7 @@ NS_FT = 'http://jabber.org/protocol/si/profile/file-transfer'
 NS_FN = 'http://jabber.org/protocol/feature-neg'
 NS_XDATA = 'jabber:x:data'
 NS_S5B = 'http://jabber.org/protocol/bytestreams'
+NS_IBB = 'http://jabber.org/protocol/ibb'
 
 
 def say(*words):
@@ -45,6 +47,7 @@ class Peer(slixmpp.ClientXMPP):
         self.args = args
         self.register_plugin('xep_0030')
         self.register_plugin('xep_0065', {'auto_accept': True})  # WORKAROUND s5b-auth
+        self.register_plugin('xep_0047', {'auto_accept': True})  # the same for IBB
         host, port = args.server.rsplit(':', 1)
         self.server_address = (host, int(port))
         ctx = ssl.create_default_context(cafile=args.ca_file)
@@ -81,6 +84,8 @@ class Peer(slixmpp.ClientXMPP):
                 'xep65 interop SI', MatchXPath(f'{{jabber:client}}iq/{{{NS_SI}}}si'), self.on_offer))
             self.add_event_handler('socks5_data', self.on_data)
             self.add_event_handler('socks5_closed', self.on_closed)
+            self.add_event_handler('ibb_stream_data', lambda stream: self.on_data(stream.read()))
+            self.add_event_handler('ibb_stream_end', self.on_closed)
             self.incoming = None
 
     async def on_offer(self, iq):
@@ -92,10 +97,11 @@ class Peer(slixmpp.ClientXMPP):
             'got': 0, 'hash': hashlib.sha256(), 'out': open(os.path.join(self.args.dir, name + '.part'), 'wb'),
         }
         reply = iq.reply()
-        # WORKAROUND si-method: choose bytestreams ourselves.
+        # WORKAROUND si-method: choose the method ourselves.
+        method = NS_IBB if self.args.method == 'ibb' else NS_S5B
         reply.append(ET.fromstring(
             f"<si xmlns='{NS_SI}'><feature xmlns='{NS_FN}'><x xmlns='{NS_XDATA}' type='submit'>"
-            f"<field var='stream-method'><value>{NS_S5B}</value></field></x></feature></si>"))
+            f"<field var='stream-method'><value>{method}</value></field></x></feature></si>"))
         reply.send()
 
     def on_data(self, data):
@@ -119,18 +125,29 @@ class Peer(slixmpp.ClientXMPP):
         path, to = self.args.file, self.args.to
         size = os.path.getsize(path)
         sid = uuid.uuid4().hex
+        method = NS_IBB if self.args.method == 'ibb' else NS_S5B
         # WORKAROUND si-offer: the offer IQ built by hand.
         iq = self.Iq(stype='set', sto=to)
         iq.append(ET.fromstring(
             f"<si xmlns='{NS_SI}' id='{sid}' profile='{NS_FT}' mime-type='application/octet-stream'>"
             f"<file xmlns='{NS_FT}' name='{os.path.basename(path)}' size='{size}'/>"
             f"<feature xmlns='{NS_FN}'><x xmlns='{NS_XDATA}' type='form'>"
-            f"<field var='stream-method' type='list-single'><option><value>{NS_S5B}</value></option></field>"
+            f"<field var='stream-method' type='list-single'><option><value>{method}</value></option></field>"
             f"</x></feature></si>"))
         answer = await iq.send(timeout=60)
         values = [v.text for v in answer.xml.iter(f'{{{NS_XDATA}}}value')]
-        if NS_S5B not in values:
+        if method not in values:
             raise RuntimeError(f'receiver chose {values}')
+        if method == NS_IBB:
+            stream = await self['xep_0047'].open_stream(to, sid=sid, block_size=4096)
+            digest = hashlib.sha256()
+            with open(path, 'rb') as f:
+                while chunk := f.read(4096):
+                    digest.update(chunk)
+                    await stream.send(chunk)
+            await stream.close()
+            self.finish(os.path.basename(path), size, digest.hexdigest())
+            return
         # slixmpp as requester offers only proxies (discovered on our server), then activates.
         stream = await self['xep_0065'].handshake(to, sid=sid, timeout=30)
         if stream is None:
@@ -154,6 +171,7 @@ def main():
     parser.add_argument('--file')
     parser.add_argument('--to')
     parser.add_argument('--timeout', type=float, default=60)
+    parser.add_argument('--method', choices=['s5b', 'ibb'], default='s5b')
     args = parser.parse_args()
     peer = Peer(args)
     host, port = peer.server_address
