@@ -1,7 +1,9 @@
 // The target's connection to the offered streamhosts (XEP-0065 §5.3.2, §6.3.2): tried in offered
 // order, each one a short stagger after the previous or at once when the previous failed, so a
-// dead first streamhost costs little; the first to complete SOCKS5 wins and the others are
-// cancelled. When all fail, one error carries every candidate's reason.
+// dead first streamhost costs little. The earliest-listed candidate that completes SOCKS5 wins
+// (the sender lists its preference first): a later one that succeeds first waits at most
+// `graceMs` for the earlier ones still trying. The others are cancelled. When all fail, one
+// error carries every candidate's reason.
 import type { Duplex } from 'node:stream';
 import { NoStreamhostError, Xep65Error, type CandidateFailure } from '../errors.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
@@ -14,6 +16,8 @@ export interface ConnectStreamhostsOptions {
   staggerMs: number;
   /** Time each candidate gets for TCP connect plus SOCKS5 handshake. */
   perHostTimeoutMs: number;
+  /** How long a later success waits for earlier candidates still trying (default 250 ms). */
+  graceMs?: number;
   signal?: AbortSignal;
   onFailed?: (streamhost: Streamhost, error: Error) => void;
 }
@@ -26,23 +30,37 @@ export function connectToStreamhosts(
   return new Promise((resolve, reject) => {
     const controllers: AbortController[] = [];
     const failures: CandidateFailure[] = [];
+    const outcome: Array<'pending' | 'failed' | Duplex> = streamhosts.map(() => 'pending');
     let next = 0;
     let settled = false;
     let staggerTimer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
 
     const finish = (fn: () => void) => {
       settled = true;
       clearTimeout(staggerTimer);
+      clearTimeout(graceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       controllers.forEach((c) => c.abort());
       fn();
     };
     const onAbort = () => finish(() => reject(new Xep65Error('aborted', 'cancelled')));
 
+    /** Wins with the earliest success once nothing before it is still trying (or `force`). */
+    const decide = (force: boolean) => {
+      const first = outcome.findIndex((o) => o !== 'failed');
+      const winner = outcome.findIndex((o) => typeof o !== 'string');
+      if (winner === -1 || (winner !== first && !force)) return;
+      const stream = outcome[winner] as Duplex;
+      outcome.forEach((o, i) => i !== winner && typeof o !== 'string' && o.destroy());
+      finish(() => resolve({ streamhost: streamhosts[winner]!, stream }));
+    };
+
     const startNext = () => {
       clearTimeout(staggerTimer);
       if (settled || next >= streamhosts.length) return;
-      const streamhost = streamhosts[next++]!;
+      const index = next++;
+      const streamhost = streamhosts[index]!;
       const controller = new AbortController();
       controllers.push(controller);
       opts
@@ -50,15 +68,19 @@ export function connectToStreamhosts(
         .then(
           (stream) => {
             if (settled) return void stream.destroy();
-            finish(() => resolve({ streamhost, stream }));
+            outcome[index] = stream;
+            decide(false);
+            if (!settled && graceTimer === undefined) graceTimer = setTimeout(() => decide(true), opts.graceMs ?? 250);
           },
           (err: Error) => {
             if (settled) return;
+            outcome[index] = 'failed';
             failures.push({ candidate: streamhost.jid, error: err });
             opts.onFailed?.(streamhost, err);
             if (failures.length === streamhosts.length) {
               finish(() => reject(new NoStreamhostError('could not connect to any streamhost', failures)));
             } else {
+              decide(false);
               startNext();
             }
           },

@@ -67,3 +67,28 @@ test('no streamhost offered, and abort', async () => {
   controller.abort();
   await assert.rejects(pending, (e: Xep65Error) => e.code === 'aborted');
 });
+
+test('the earliest-listed success wins when it completes within the grace period', async () => {
+  const log: string[] = [];
+  const { streamhost } = await connectToStreamhosts(hosts, {
+    dstAddr: 'x',
+    dial: scripted({ a: ['ok', 60], b: ['ok', 1], c: ['hang', 0] }, log),
+    staggerMs: 1,
+    perHostTimeoutMs: 1000,
+    graceMs: 500,
+  });
+  assert.equal(streamhost.host, 'a');
+});
+
+test('a later success does not wait for a silent earlier candidate beyond the grace period', async () => {
+  const log: string[] = [];
+  const { streamhost } = await connectToStreamhosts(hosts, {
+    dstAddr: 'x',
+    dial: scripted({ a: ['hang', 0], b: ['ok', 1], c: ['hang', 0] }, log),
+    staggerMs: 1,
+    perHostTimeoutMs: 60_000,
+    graceMs: 30,
+  });
+  assert.equal(streamhost.host, 'b');
+  assert.ok(log.includes('abort a'));
+});
