@@ -14,8 +14,13 @@ export interface ConnectStreamhostsOptions {
   dial: Socks5Dialer;
   /** Delay before starting the next candidate while the previous is still trying. */
   staggerMs: number;
-  /** Time each candidate gets for TCP connect plus SOCKS5 handshake. */
+  /** The least time each candidate gets for TCP connect plus SOCKS5 handshake. */
   perHostTimeoutMs: number;
+  /**
+   * One budget shared by all candidates (Smack's rule): a candidate started at t gets
+   * max(perHostTimeoutMs, budget left at t). Default: perHostTimeoutMs for each.
+   */
+  budgetMs?: number;
   /** How long a later success waits for earlier candidates still trying (default 250 ms). */
   graceMs?: number;
   signal?: AbortSignal;
@@ -27,6 +32,8 @@ export function connectToStreamhosts(
   opts: ConnectStreamhostsOptions,
 ): Promise<{ streamhost: Streamhost; stream: Duplex }> {
   if (streamhosts.length === 0) return Promise.reject(new NoStreamhostError('no streamhost was offered', []));
+  const deadline = Date.now() + (opts.budgetMs ?? 0);
+  const timeoutFor = () => Math.max(opts.perHostTimeoutMs, deadline - Date.now());
   return new Promise((resolve, reject) => {
     const controllers: AbortController[] = [];
     const failures: CandidateFailure[] = [];
@@ -64,7 +71,7 @@ export function connectToStreamhosts(
       const controller = new AbortController();
       controllers.push(controller);
       opts
-        .dial({ host: streamhost.host, port: streamhost.port, dstAddr: opts.dstAddr, timeoutMs: opts.perHostTimeoutMs, signal: controller.signal })
+        .dial({ host: streamhost.host, port: streamhost.port, dstAddr: opts.dstAddr, timeoutMs: timeoutFor(), signal: controller.signal })
         .then(
           (stream) => {
             if (settled) return void stream.destroy();

@@ -42,6 +42,8 @@ export interface TargetOptions {
   ibbFallbackWaitMs: number;
   staggerMs: number;
   perHostTimeoutMs: number;
+  /** Shared by all streamhost candidates of one offer. */
+  connectBudgetMs: number;
   signal?: AbortSignal;
 }
 
@@ -111,6 +113,7 @@ export function serveTarget(opts: TargetOptions): Target {
         dial: opts.dial,
         staggerMs: opts.staggerMs,
         perHostTimeoutMs: opts.perHostTimeoutMs,
+        budgetMs: opts.connectBudgetMs,
         signal: opts.signal,
         onFailed: (s, error) => opts.onEvent({ kind: 'streamhost-failed', sid: offer.sid, streamhost: s, error }),
       });

@@ -94,6 +94,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         ibbFallbackWaitMs: TIMEOUTS.ibbFallbackMs,
         staggerMs: TIMEOUTS.staggerMs,
         perHostTimeoutMs: TIMEOUTS.perHostMs,
+        connectBudgetMs: TIMEOUTS.connectBudgetMs,
         signal,
       });
       xmpp.onClosed(reject);

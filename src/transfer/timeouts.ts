@@ -6,8 +6,10 @@ export const TIMEOUTS = {
   iqMs: 20_000,
   /** The target connecting to our streamhosts and answering streamhost-used. */
   streamhostAnswerMs: 60_000,
-  /** One streamhost: TCP connect plus SOCKS5 handshake. */
-  perHostMs: 5_000,
+  /** One streamhost at the least: TCP connect plus SOCKS5 handshake. */
+  perHostMs: 3_000,
+  /** All streamhost candidates of one offer together (each still gets perHostMs). */
+  connectBudgetMs: 10_000,
   /** Stagger between starting streamhost candidates. */
   staggerMs: 300,
   /** A SOCKS5 client that connected to our streamhost and must finish its handshake. */

@@ -92,3 +92,21 @@ test('a later success does not wait for a silent earlier candidate beyond the gr
   assert.equal(streamhost.host, 'b');
   assert.ok(log.includes('abort a'));
 });
+
+test('one shared budget: early candidates get what is left of it, late ones at least the minimum', async () => {
+  const timeouts: number[] = [];
+  await connectToStreamhosts(hosts, {
+    dstAddr: 'x',
+    dial: async ({ timeoutMs, host }) => {
+      timeouts.push(timeoutMs);
+      if (host !== 'c') throw new Error('refused');
+      return new PassThrough();
+    },
+    staggerMs: 1,
+    perHostTimeoutMs: 100,
+    budgetMs: 10_000,
+  });
+  assert.equal(timeouts.length, 3);
+  assert.ok(timeouts[0]! > 9000 && timeouts[0]! <= 10_000, `first gets the budget: ${timeouts[0]}`);
+  assert.ok(timeouts.every((t) => t >= 100));
+});

@@ -35,6 +35,7 @@ function setup(accept: boolean, dial: Socks5Dialer) {
     ibbFallbackWaitMs: 1000,
     staggerMs: 1,
     perHostTimeoutMs: 100,
+    connectBudgetMs: 200,
   });
   return { xmpp, streams, failures, events };
 }
