@@ -2,7 +2,6 @@
 // domain as SNI and certificate name, SASL SCRAM-SHA-1/PLAIN (§6), resource binding (§7).
 // Assembled from xmpp.js parts rather than @xmpp/client so we can pass a CA, refuse plaintext
 // and fix UTF-8 split across reads, without patching the library (FIELD-NOTES).
-import { StringDecoder } from 'node:string_decoder';
 import tls from 'node:tls';
 import { Client } from '@xmpp/client-core';
 import tcp from '@xmpp/tcp';
@@ -21,6 +20,7 @@ import { bareJid, parseJid } from '../stanzas/jid.js';
 import { createIqRequester } from './iq-requests.js';
 import { mapConnectError } from './connect-errors.js';
 import { useScramSha1, type ScramSha1 } from './scram-sha-1.js';
+import { destroySocket, fixUtf8Decoding, withDeadline } from './entity.js';
 import type { IqHandler, XmppPort } from '../session/ports.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -147,12 +147,6 @@ async function upgradeToTls(socket: unknown, domain: string, ca: string | undefi
   return tlsSocket;
 }
 
-/** xmpp.js decodes each read on its own and breaks characters split across reads. */
-function fixUtf8Decoding(entity: Client): void {
-  const decoder = new StringDecoder('utf8');
-  entity._onData = (data: Buffer) => entity.parser?.write(decoder.write(data));
-}
-
 /** xmpp.js normalises the bound JID; the XEP-0065 hash needs it exactly as the server sent it. */
 function captureBoundJid(entity: Client, set: (jid: string) => void): void {
   const original = entity._jid.bind(entity);
@@ -160,25 +154,6 @@ function captureBoundJid(entity: Client, set: (jid: string) => void): void {
     set(id);
     return original(id);
   };
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Xep65Error('timeout', `no answer within ${Math.round(ms / 1000)} s`)), ms);
-    const onAbort = () => reject(new Xep65Error('aborted', 'cancelled'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    });
-  });
-}
-
-/** The raw TCP socket, or the TLS socket inside xmpp.js's wrapper. */
-function destroySocket(socket: unknown): void {
-  type Destroyable = { destroy?: () => void; socket?: Destroyable } | null | undefined;
-  const raw = (socket as Destroyable)?.socket ?? (socket as Destroyable);
-  raw?.destroy?.();
 }
 
 function isIp(host: string): boolean {

@@ -99,3 +99,23 @@ declare module 'saslmechanisms' {
     use(name: string, mech: unknown): this;
   }
 }
+declare module '@xmpp/connection-tcp' {
+  import type { Element } from '@xmpp/xml';
+  import type { EventEmitter } from 'node:events';
+  export default class ConnectionTCP extends EventEmitter {
+    constructor(options: { domain: string; service?: string; timeout?: number });
+    NS: string;
+    jid: { toString(): string } | null;
+    status: string;
+    socket: unknown;
+    parser: { write(s: string): void } | null;
+    connect(service: string): Promise<void>;
+    open(options: { domain: string; lang?: string }): Promise<Element>;
+    stop(): Promise<unknown>;
+    send(element: Element): Promise<void>;
+    sendReceive(element: Element, timeout?: number): Promise<Element>;
+    _jid(id: string): unknown;
+    _status(status: string, ...args: unknown[]): void;
+    _onData(data: Buffer): void;
+  }
+}
