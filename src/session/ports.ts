@@ -54,3 +54,29 @@ export interface StreamhostListenerPort {
   expect(dstAddr: string, signal?: AbortSignal): Promise<Duplex>;
   close(): Promise<void>;
 }
+
+/** An XMPP entity that only answers (our proxy, as an XEP-0114 component). */
+export interface XmppServicePort {
+  /** The JID stanzas reach us at. */
+  readonly jid: string;
+  handle(type: 'get' | 'set', ns: string, name: string, handler: IqHandler): void;
+}
+
+/** Who asked for an activation, for the relay's records (XEP-0065 §6.3.5). */
+export interface ActivationRequest {
+  dstAddr: string;
+  sid: string;
+  requester: string;
+  target: string;
+}
+
+/**
+ * What the relay did with an activation: 'activated'; 'unknown' (no connection with that DST.ADDR);
+ * 'one-party' (only one connected); 'already-active'; 'limit' (too many active streams).
+ */
+export type ActivationOutcome = 'activated' | 'unknown' | 'one-party' | 'already-active' | 'limit';
+
+/** The SOCKS5 side of our proxy: connections waiting, paired by DST.ADDR, and relayed once activated. */
+export interface ProxyRelayPort {
+  activate(request: ActivationRequest): ActivationOutcome;
+}
