@@ -28,7 +28,7 @@ export interface AcceptSocks5Options {
    * Called with DST.ADDR before the success reply is sent, so the connection is registered before
    * the Target can send streamhost-used (Smack's order). Return false to refuse it.
    */
-  onConnect(dstAddr: string): boolean;
+  onConnect(dstAddr: string, dstPort: number): boolean;
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -59,7 +59,7 @@ export async function acceptSocks5(socket: net.Socket, opts: AcceptSocks5Options
   }
 }
 
-async function serveHandshake(socket: net.Socket, onConnect: (dstAddr: string) => boolean, signal: AbortSignal): Promise<string> {
+async function serveHandshake(socket: net.Socket, onConnect: (dstAddr: string, dstPort: number) => boolean, signal: AbortSignal): Promise<string> {
   const { methods } = await readSocks5Message(socket, decodeGreeting, signal);
   if (!methods.includes(METHOD_NO_AUTH)) {
     refuse(socket, encodeMethodSelection(METHOD_NONE_ACCEPTABLE));
@@ -77,7 +77,7 @@ async function serveHandshake(socket: net.Socket, onConnect: (dstAddr: string) =
   }
   let allowed: boolean;
   try {
-    allowed = onConnect(dst.host);
+    allowed = onConnect(dst.host, dst.port);
   } catch (err) {
     refuse(socket, encodeReply(REP_GENERAL_FAILURE, dst));
     throw toXep65Error(err, 'internal');

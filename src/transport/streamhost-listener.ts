@@ -83,7 +83,7 @@ export async function listenStreamhost(opts: ListenOptions): Promise<StreamhostL
 }
 
 /** Binds to `host`, or to all interfaces: '::' (dual stack) falling back to '0.0.0.0'. */
-async function bind(server: net.Server, port: number, host: string | undefined): Promise<void> {
+export async function bind(server: net.Server, port: number, host: string | undefined): Promise<void> {
   const attempt = (h: string) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
