@@ -1,6 +1,7 @@
 // --json: one JSON object per line on stdout for each event, for scripts and benchmarks.
 // Errors carry their code and exit status; the last line is a 'stats' record of resources used.
 import type { TransferEvent } from '../session/events.js';
+import type { ProxyEvent } from '../session/proxy-events.js';
 import type { View } from './view.js';
 
 export function createJsonView(stdout: NodeJS.WriteStream): View {
@@ -19,7 +20,7 @@ export function createJsonView(stdout: NodeJS.WriteStream): View {
   };
 }
 
-function toRecord(event: TransferEvent): object {
+function toRecord(event: TransferEvent | ProxyEvent): object {
   const { kind, ...fields } = event;
   if ('error' in fields) {
     const error = fields.error as Error & { code?: string };

@@ -5,6 +5,7 @@ import { Xep65Error, toXep65Error } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runReceive, type ReceiveArgs } from './receive-command.js';
 import { runSend, type SendArgs } from './send-command.js';
+import { runProxy, PROXY_DEFAULTS, type ProxyArgs } from './proxy-command.js';
 import { createView, type View } from './view.js';
 import { createJsonView } from './json-view.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
@@ -117,7 +118,30 @@ function parser(args: string[], env: NodeJS.ProcessEnv, choose: (c: Command) => 
         });
       },
     )
-    .demandCommand(1, 'name a command: send or receive')
+    .command(
+      'proxy',
+      'run an XEP-0065 SOCKS5 proxy as an XMPP external component (XEP-0114) until interrupted',
+      (y) =>
+        y
+          .option('component', { type: 'string', describe: 'the component JID the server routes to us, e.g. proxy.example.org (env XEP65_COMPONENT)' })
+          .option('secret-file', { type: 'string', describe: 'read the component secret from the first line of FILE (or env XEP65_COMPONENT_SECRET)' })
+          .option('listen', { type: 'string', default: PROXY_DEFAULTS.listen, describe: 'accept SOCKS5 connections on ADDR:PORT ([V6]:PORT; :PORT for every interface; port 0 picks one)' })
+          .option('public-host', { type: 'string', describe: 'the address requesters and targets connect to (default: the --listen address)' })
+          .option('public-port', { type: 'number', describe: 'the port they connect to (default: the port we listen on)' })
+          .option('allow', { type: 'string', array: true, describe: "requesters allowed: JID, domain or '*' (repeatable; default: the server's domain)" })
+          .option('deny', { type: 'string', array: true, describe: 'requesters refused, even if allowed: JID or domain (repeatable)' })
+          .option('activation-timeout', { type: 'number', default: PROXY_DEFAULTS.activationTimeout, describe: 'seconds a connection may wait for activation' })
+          .option('max-connections', { type: 'number', default: PROXY_DEFAULTS.maxConnections, describe: 'SOCKS5 connections open at once' })
+          .option('max-per-address', { type: 'number', default: PROXY_DEFAULTS.maxPerAddress, describe: 'SOCKS5 connections open at once from one IP address' })
+          .option('max-active', { type: 'number', default: PROXY_DEFAULTS.maxActive, describe: 'bytestreams relaying at once' }),
+      (argv) => {
+        choose(async (view, signal) => {
+          await runProxy(argv as unknown as ProxyArgs, view, env, signal);
+          return EXIT.ok;
+        });
+      },
+    )
+    .demandCommand(1, 'name a command: send, receive or proxy')
     .help()
     .version() as unknown as Argv<{ verbose?: number; json?: boolean }>;
 }

@@ -4,6 +4,8 @@
 // keeps them out of the start-up time of scripted runs.
 import type cliProgress from 'cli-progress';
 import type { TransferEvent } from '../session/events.js';
+import type { ProxyEvent } from '../session/proxy-events.js';
+import { describeProxyEvent } from './proxy-view.js';
 import type { Xep65Error } from '../errors.js';
 import { formatBytes, formatRate, printable } from './format.js';
 
@@ -14,7 +16,7 @@ export interface ResourceStats {
 }
 
 export interface View {
-  onEvent(event: TransferEvent): void;
+  onEvent(event: TransferEvent | ProxyEvent): void;
   error(error: Xep65Error, exit: number): void;
   /** Resources the process used, reported at exit (with -v or --json). */
   stats(stats: ResourceStats): void;
@@ -103,6 +105,10 @@ export async function createView(opts: ViewOptions): Promise<View> {
           return say(color.red(`Failed ${printable(e.file.name)} from ${printable(e.peer)}: ${printable(e.error.message)}`));
         case 'timing':
           return opts.verbose ? say(color.dim(`timing: ${e.phase} ${e.ms.toFixed(1)} ms`)) : undefined;
+        default: {
+          const line = describeProxyEvent(e, opts.verbose);
+          return line === undefined ? undefined : say(line);
+        }
       }
     },
     error(error) {

@@ -26,4 +26,9 @@ export const TIMEOUTS = {
   closeMs: 30_000,
   /** Default time the receiver may take to accept an offer. */
   offerMs: 300_000,
+  /** Our proxy: a SOCKS5 connection not activated this long after its handshake is closed (ejabberd's 60 s). */
+  activationMs: 60_000,
+  /** Our proxy: first and longest wait before reconnecting a lost component connection. */
+  reconnectMinMs: 1_000,
+  reconnectMaxMs: 30_000,
 } as const;

@@ -1,0 +1,110 @@
+// `xep65 proxy`: options to a ProxyRequest (src/transfer/proxy.ts). The component secret comes
+// from --secret-file or XEP65_COMPONENT_SECRET, never from argv. SIGUSR1 prints the counters.
+import { readFile } from 'node:fs/promises';
+import { Xep65Error } from '../errors.js';
+import { startProxy } from '../transfer/proxy.js';
+import { parseJid } from '../stanzas/jid.js';
+import { TIMEOUTS } from '../transfer/timeouts.js';
+import { parseHostPort } from './host-port.js';
+import type { View } from './view.js';
+
+export interface ProxyArgs {
+  component?: string;
+  secretFile?: string;
+  server?: string;
+  listen: string;
+  publicHost?: string;
+  publicPort?: number;
+  allow?: string[];
+  deny?: string[];
+  activationTimeout: number;
+  maxConnections: number;
+  maxPerAddress: number;
+  maxActive: number;
+}
+
+/** XEP-0114 servers commonly take components on 5347 (Prosody's and ejabberd's examples). */
+const DEFAULT_COMPONENT_PORT = 5347;
+
+export async function runProxy(args: ProxyArgs, view: View, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<void> {
+  const jid = args.component ?? env.XEP65_COMPONENT;
+  if (!jid) throw new Xep65Error('usage', 'no component: pass --component JID (the name the server gives the component, e.g. proxy.example.org)');
+  const parts = parseJid(jid);
+  if (parts.local || parts.resource) throw new Xep65Error('usage', `--component must be a domain like proxy.example.org, not '${jid}'`);
+  const listen = parseListen(args.listen);
+  const publicHost = args.publicHost ?? listen.host;
+  if (publicHost === undefined) {
+    throw new Xep65Error('usage', `--listen ${args.listen} binds every interface: say which address requesters should use with --public-host ADDR`);
+  }
+  checkCount(args.activationTimeout, '--activation-timeout');
+  checkCount(args.maxConnections, '--max-connections');
+  checkCount(args.maxPerAddress, '--max-per-address');
+  checkCount(args.maxActive, '--max-active');
+  if (args.publicPort !== undefined && !(Number.isInteger(args.publicPort) && args.publicPort > 0 && args.publicPort < 65536)) {
+    throw new Xep65Error('usage', `--public-port must be a port number, not ${args.publicPort}`);
+  }
+  const server = parseHostPort(args.server ?? env.XEP65_SERVER ?? 'localhost', '--server');
+
+  const proxy = await startProxy({
+    component: { jid, secret: await readSecret(args.secretFile, env), server: { host: server.host, port: server.port ?? DEFAULT_COMPONENT_PORT } },
+    listen,
+    streamhost: { host: publicHost, ...(args.publicPort !== undefined ? { port: args.publicPort } : {}) },
+    policy: { allow: args.allow ?? [serverDomain(jid)], deny: args.deny ?? [] },
+    activationTimeoutMs: args.activationTimeout * 1000,
+    maxConnections: args.maxConnections,
+    maxPerAddress: args.maxPerAddress,
+    maxActive: args.maxActive,
+    onEvent: (e) => view.onEvent(e),
+    signal,
+  });
+  const printCounters = () => view.onEvent({ kind: 'counters', counters: proxy.counters() });
+  process.on('SIGUSR1', printCounters);
+  try {
+    view.onEvent({ kind: 'counters', counters: await proxy.done });
+  } finally {
+    process.off('SIGUSR1', printCounters);
+  }
+}
+
+/** The component's parent domain (proxy.example.org → example.org): whose users it serves by default. */
+export function serverDomain(componentJid: string): string {
+  const dot = componentJid.indexOf('.');
+  return dot === -1 || dot === componentJid.length - 1 ? componentJid : componentJid.slice(dot + 1);
+}
+
+/** ADDR:PORT, [V6]:PORT or :PORT (every interface); port 0 picks a free one. */
+function parseListen(value: string): { host?: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Xep65Error('usage', `--listen takes ADDR:PORT, [ADDR]:PORT or :PORT, not '${value}'`);
+  const host = m[1] ?? m[2];
+  return host && host !== '0.0.0.0' && host !== '::' ? { host, port } : { port };
+}
+
+function checkCount(n: number, what: string): void {
+  if (!Number.isFinite(n) || n <= 0) throw new Xep65Error('usage', `${what} must be a positive number, not ${n}`);
+}
+
+async function readSecret(file: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  if (file) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new Xep65Error('usage', `--secret-file: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    const secret = text.split(/\r?\n/)[0] ?? '';
+    if (secret === '') throw new Xep65Error('usage', `--secret-file ${file} is empty`);
+    return secret;
+  }
+  if (env.XEP65_COMPONENT_SECRET) return env.XEP65_COMPONENT_SECRET;
+  throw new Xep65Error('usage', 'no component secret: set XEP65_COMPONENT_SECRET or pass --secret-file FILE');
+}
+
+export const PROXY_DEFAULTS = {
+  listen: ':7777',
+  activationTimeout: TIMEOUTS.activationMs / 1000,
+  maxConnections: 2048,
+  maxPerAddress: 256,
+  maxActive: 1024,
+} as const;
