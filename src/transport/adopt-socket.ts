@@ -40,7 +40,11 @@ export function adoptSocket(socket: net.Socket, onRead: AdoptedRead): { socket: 
     },
   } as net.SocketConstructorOpts);
   owner._handle = null;
+  // The old object no longer owns the connection; destroying it closes nothing, but tells its
+  // server the connection is gone (server.close() waits for that) and drops its listeners' work.
   socket.removeAllListeners();
+  socket.on('error', () => undefined);
+  socket.destroy();
   adopted.pause();
   return { socket: adopted, reads: { recycle: (b) => void (pool.length < 4 && pool.push(b)) } };
 }
