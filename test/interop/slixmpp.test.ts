@@ -8,20 +8,32 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startProsody, type PrivateProsody } from '../helpers/prosody.js';
-import { accountEnv, runCli, sha256File, startCli } from '../helpers/cli.js';
+import { accountEnv, runCli, sha256File, startCli, type RunningCli } from '../helpers/cli.js';
 import { writeRandomFile } from '../helpers/files.js';
 import { runSlixmpp } from '../helpers/slixmpp.js';
 
 const PASSWORDS = { alice: 'alice-interop-1', bob: 'bob-interop-2' };
+const COMPONENT_SECRET = 'interop-component-secret';
 
 describe('interop with slixmpp', () => {
   let prosody: PrivateProsody;
   let work: string;
   let file: string;
   let fileHash: string;
+  /** Our own proxy (`xep65 proxy`), a component of the same Prosody. */
+  let ourProxy: RunningCli;
 
   before(async () => {
-    prosody = await startProsody({ accounts: Object.entries(PASSWORDS).map(([user, password]) => ({ user, password })) });
+    prosody = await startProsody({
+      accounts: Object.entries(PASSWORDS).map(([user, password]) => ({ user, password })),
+      componentSecret: COMPONENT_SECRET,
+    });
+    ourProxy = startCli(
+      ['proxy', '--component', prosody.componentJid!, '--server', `127.0.0.1:${prosody.componentPort}`, '--listen', '127.0.0.1:0'],
+      { PATH: process.env.PATH, NO_COLOR: '1', XEP65_COMPONENT_SECRET: COMPONENT_SECRET },
+      600_000,
+    );
+    await ourProxy.waitForStderr(/ready: SOCKS5 on/);
     work = await mkdtemp(path.join(os.tmpdir(), 'xep65-interop-'));
     file = path.join(work, 'interop.bin');
     await writeRandomFile(file, 3_000_000);
@@ -29,6 +41,10 @@ describe('interop with slixmpp', () => {
   });
 
   after(async () => {
+    if (ourProxy && ourProxy.child.exitCode === null) {
+      ourProxy.child.kill('SIGTERM');
+      await ourProxy.done;
+    }
     await prosody?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -56,7 +72,7 @@ describe('interop with slixmpp', () => {
   });
 
   test("xep65 → slixmpp, mediated through Prosody's proxy (XEP-0065 §6)", async () => {
-    const sender = await xep65ToSlixmpp(['--no-direct'], 'proxy');
+    const sender = await xep65ToSlixmpp(['--no-direct', '--proxy', prosody.proxyJid], 'proxy');
     assert.match(sender.stderr, new RegExp(`Connected through ${prosody.proxyJid.replace(/\./g, '\\.')}`));
   });
 
@@ -80,8 +96,20 @@ describe('interop with slixmpp', () => {
   }
 
   test('slixmpp → xep65 through the proxy (slixmpp offers proxies only, then activates)', async () => {
-    const got = await slixmppToXep65('from-slix', []);
+    const got = await slixmppToXep65('from-slix', ['--proxy', prosody.proxyJid]);
     assert.match(got.stderr, new RegExp(`Connected through ${prosody.proxyJid.replace(/\./g, '\\.')}`));
+  });
+
+  test('xep65 → slixmpp through our own proxy (xep65 proxy as a component)', async () => {
+    const sender = await xep65ToSlixmpp(['--no-direct', '--proxy', prosody.componentJid!], 'to-slix-our-proxy');
+    assert.match(sender.stderr, new RegExp(`Connected through ${prosody.componentJid!.replace(/\./g, '\\.')}`));
+    await ourProxy.waitForStderr(/Relayed 3\.00 MB alice@/);
+  });
+
+  test('slixmpp → xep65 through our own proxy: slixmpp discovers it by disco and activates it', async () => {
+    const got = await slixmppToXep65('from-slix-our-proxy', ['--proxy', prosody.componentJid!]);
+    assert.match(got.stderr, new RegExp(`Connected through ${prosody.componentJid!.replace(/\./g, '\\.')}`));
+    await ourProxy.waitForStderr(/Relayed 3\.00 MB alice@[^ ]+\/slix → bob@/);
   });
 
   test('slixmpp → xep65 by IBB (slixmpp offers only IBB)', async () => {

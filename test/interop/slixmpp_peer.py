@@ -9,6 +9,7 @@ usable as shipped (../../shared/FIELD-NOTES.md):
   WORKAROUND si-method:  offered both methods, its receiver picks IBB: we choose bytestreams ourselves.
   WORKAROUND port-int:   an integer 'port' attribute makes the IQ vanish: ports are sent as strings.
   WORKAROUND s5b-auth:   its target refuses streams not pre-authorised by its SI code: auto_accept.
+  WORKAROUND proxy-choice: it offers every proxy it discovered: we filter its private table.
 
 Usage:
   slixmpp_peer.py receive --jid J --password P --server H:PORT --ca-file F --dir D [--method s5b|ibb]
@@ -149,6 +150,14 @@ class Peer(slixmpp.ClientXMPP):
             self.finish(os.path.basename(path), size, digest.hexdigest())
             return
         # slixmpp as requester offers only proxies (discovered on our server), then activates.
+        if self.args.proxy:
+            # WORKAROUND proxy-choice: slixmpp offers every proxy it discovered and has no option to
+            # pick one; discover as it does (disco#items, disco#info identity, network address),
+            # then keep only the one asked for in its private table, which handshake() then uses.
+            found = await self['xep_0065'].discover_proxies(timeout=10)
+            if self.args.proxy not in {str(j) for j in found}:
+                raise RuntimeError(f'proxy {self.args.proxy} not discovered (found {sorted(map(str, found))})')
+            self['xep_0065']._proxies = {j: a for j, a in found.items() if str(j) == self.args.proxy}
         stream = await self['xep_0065'].handshake(to, sid=sid, timeout=30)
         if stream is None:
             raise RuntimeError('no bytestream')
@@ -172,6 +181,7 @@ def main():
     parser.add_argument('--to')
     parser.add_argument('--timeout', type=float, default=60)
     parser.add_argument('--method', choices=['s5b', 'ibb'], default='s5b')
+    parser.add_argument('--proxy', help='offer only this discovered proxy (sender)')
     args = parser.parse_args()
     peer = Peer(args)
     host, port = peer.server_address
