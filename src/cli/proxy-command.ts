@@ -32,7 +32,7 @@ export async function runProxy(args: ProxyArgs, view: View, env: NodeJS.ProcessE
   const parts = parseJid(jid);
   if (parts.local || parts.resource) throw new Xep65Error('usage', `--component must be a domain like proxy.example.org, not '${jid}'`);
   const listen = parseListen(args.listen);
-  const publicHost = args.publicHost ?? listen.host;
+  const publicHost = args.publicHost ?? (isWildcard(listen.host) ? undefined : listen.host);
   if (publicHost === undefined) {
     throw new Xep65Error('usage', `--listen ${args.listen} binds every interface: say which address requesters should use with --public-host ADDR`);
   }
@@ -72,13 +72,18 @@ export function serverDomain(componentJid: string): string {
   return dot === -1 || dot === componentJid.length - 1 ? componentJid : componentJid.slice(dot + 1);
 }
 
-/** ADDR:PORT, [V6]:PORT or :PORT (every interface); port 0 picks a free one. */
+/** ADDR:PORT, [V6]:PORT or :PORT (every interface, IPv6 and IPv4); port 0 picks a free one. */
 function parseListen(value: string): { host?: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new Xep65Error('usage', `--listen takes ADDR:PORT, [ADDR]:PORT or :PORT, not '${value}'`);
   const host = m[1] ?? m[2];
-  return host && host !== '0.0.0.0' && host !== '::' ? { host, port } : { port };
+  return host ? { host, port } : { port };
+}
+
+/** Every interface of a family: nobody can connect to that address, so it cannot be advertised. */
+function isWildcard(host: string | undefined): boolean {
+  return host === undefined || host === '0.0.0.0' || host === '::';
 }
 
 function checkCount(n: number, what: string): void {

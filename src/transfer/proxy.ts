@@ -78,18 +78,26 @@ export async function startProxy(req: ProxyRequest): Promise<RunningProxy> {
   return { counters, done: serve(session, connect, relay, req).then(counters) };
 }
 
-/** Keeps the component connected until the signal aborts, then closes both sides. */
+/** Keeps the component connected until the signal aborts (or the secret is refused), then closes both sides. */
 async function serve(first: ComponentSession, connect: () => Promise<ComponentSession>, relay: ProxyRelay, req: ProxyRequest): Promise<void> {
-  let session: ComponentSession | undefined = first;
+  const state: { session?: ComponentSession } = { session: first };
+  try {
+    await keepConnected(state, connect, req);
+  } finally {
+    await Promise.all([state.session?.close(), relay.close()]);
+  }
+}
+
+async function keepConnected(state: { session?: ComponentSession }, connect: () => Promise<ComponentSession>, req: ProxyRequest): Promise<void> {
   let delay: number = TIMEOUTS.reconnectMinMs;
   while (!req.signal.aborted) {
-    if (!session) {
+    if (!state.session) {
       try {
-        session = await connect();
+        state.session = await connect();
         delay = TIMEOUTS.reconnectMinMs;
         req.onEvent({ kind: 'component-online', jid: req.component.jid });
       } catch (err) {
-        if (req.signal.aborted) break;
+        if (req.signal.aborted) return;
         if (err instanceof Xep65Error && err.code === 'auth') throw err;
         req.onEvent({ kind: 'component-lost', error: err as Error, retrySeconds: delay / 1000 });
         await sleep(delay, req.signal);
@@ -97,14 +105,13 @@ async function serve(first: ComponentSession, connect: () => Promise<ComponentSe
         continue;
       }
     }
-    const lost = await untilLostOrAborted(session, req.signal);
+    const lost = await untilLostOrAborted(state.session, req.signal);
     if (lost) {
       req.onEvent({ kind: 'component-lost', error: lost, retrySeconds: delay / 1000 });
-      session = undefined;
+      delete state.session;
       await sleep(delay, req.signal);
     }
   }
-  await Promise.all([session?.close(), relay.close()]);
 }
 
 function untilLostOrAborted(session: ComponentSession, signal: AbortSignal): Promise<Xep65Error | undefined> {
