@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { startProxy } from '../../src/transfer/proxy.js';
+import { startProxy, type ProxyRequest } from '../../src/transfer/proxy.js';
 import { handshakeDigest } from '../../src/xmpp/component.js';
 import type { ProxyEvent } from '../../src/session/proxy-events.js';
 import { dialSocks5 } from '../../src/transport/socks5-client.js';
@@ -40,12 +40,9 @@ async function fakeServer(secret: string) {
   return { server, sockets, port: (server.address() as net.AddressInfo).port, connections: () => count };
 }
 
-test('a dropped component connection is reconnected while the SOCKS5 side keeps listening', async () => {
-  const fake = await fakeServer('s3cret');
-  const events: ProxyEvent[] = [];
-  const ctl = new AbortController();
-  const proxy = await startProxy({
-    component: { jid: JID, secret: 's3cret', server: { host: '127.0.0.1', port: fake.port } },
+function request(secret: string, port: number, onEvent: (e: ProxyEvent) => void, signal: AbortSignal): ProxyRequest {
+  return {
+    component: { jid: JID, secret, server: { host: '127.0.0.1', port } },
     listen: { host: '127.0.0.1', port: 0 },
     streamhost: { host: '127.0.0.1' },
     policy: { allow: ['*'], deny: [] },
@@ -53,9 +50,16 @@ test('a dropped component connection is reconnected while the SOCKS5 side keeps 
     maxConnections: 10,
     maxPerAddress: 10,
     maxActive: 10,
-    onEvent: (e) => events.push(e),
-    signal: ctl.signal,
-  });
+    onEvent,
+    signal,
+  };
+}
+
+test('a dropped component connection is reconnected while the SOCKS5 side keeps listening', async () => {
+  const fake = await fakeServer('s3cret');
+  const events: ProxyEvent[] = [];
+  const ctl = new AbortController();
+  const proxy = await startProxy(request('s3cret', fake.port, (e) => events.push(e), ctl.signal));
   const ready = events.find((e) => e.kind === 'proxy-ready') as Extract<ProxyEvent, { kind: 'proxy-ready' }>;
   fake.sockets[0]!.destroy();
   while (!events.some((e) => e.kind === 'component-online')) await new Promise((r) => setTimeout(r, 50));
@@ -75,18 +79,7 @@ test('a dropped component connection is reconnected while the SOCKS5 side keeps 
 test('a refused secret at start is an auth error and nothing keeps listening', async () => {
   const fake = await fakeServer('right');
   await assert.rejects(
-    startProxy({
-      component: { jid: JID, secret: 'wrong', server: { host: '127.0.0.1', port: fake.port } },
-      listen: { host: '127.0.0.1', port: 0 },
-      streamhost: { host: '127.0.0.1' },
-      policy: { allow: ['*'], deny: [] },
-      activationTimeoutMs: 5000,
-      maxConnections: 10,
-      maxPerAddress: 10,
-      maxActive: 10,
-      onEvent: () => undefined,
-      signal: new AbortController().signal,
-    }),
+    startProxy(request('wrong', fake.port, () => undefined, new AbortController().signal)),
     { code: 'auth' },
   );
   fake.server.close();
