@@ -1,5 +1,5 @@
 // One measurement each: socat baselines (file → TCP → file, and through a relay hop), an xep65
-// transfer (direct or through Prosody's proxy), and small-file latency. Output files are
+// transfer (direct, or through a proxy: Prosody's or ours), and small-file latency. Output files are
 // removed between runs, outside the timed part, so every run writes a new file.
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -39,7 +39,17 @@ export interface TransferSample {
   receiver: ProcessStats;
   /** Prosody's CPU seconds during the whole transfer (proxy runs). */
   prosodyCpuSeconds: number;
+  /** CPU seconds of the route's relaying process during the transfer, when it names one. */
+  relayCpuSeconds?: number;
 }
+
+/**
+ * Direct (the sender is its own streamhost on 127.0.0.1); 'socat-hop': direct, but the receiver
+ * reaches the sender's streamhost through a socat relay hop (the sender advertises the hop's port),
+ * so a proxy can be compared with a plain relay between the same two programs; or only through the proxy `proxy`
+ * (a JID); `relayPid` is the process that relays, when its CPU is wanted (our proxy).
+ */
+export type Route = 'direct' | 'socat-hop' | { proxy: string; relayPid?: number };
 
 export interface BaselineSample {
   seconds: number;
@@ -80,16 +90,29 @@ export async function socatRelay(file: string, outDir: string): Promise<Baseline
   return { seconds, cpuSeconds };
 }
 
-export async function xep65Transfer(ctx: BenchContext, file: string, mode: 'direct' | 'proxy', extra: string[] = []): Promise<TransferSample> {
+/** A socat relay from a free port to the port our sender's streamhost will listen on. */
+async function socatHop(): Promise<{ args: string[]; exited: Promise<number | null> }> {
+  const [streamhostPort, hopPort] = [await freePort(), await freePort()];
+  const hop = runSocat(['-b', SOCAT_BUFFER, `TCP-LISTEN:${hopPort},bind=127.0.0.1,reuseaddr`, `TCP:127.0.0.1:${streamhostPort}`]);
+  await hop.listening;
+  return { args: ['--no-proxy', '--port', String(streamhostPort), '--host', `127.0.0.1:${hopPort}`], exited: hop.exited };
+}
+
+export async function xep65Transfer(ctx: BenchContext, file: string, route: Route, extra: string[] = []): Promise<TransferSample> {
   const dir = ctx.outDir;
   const receiver = runXep65(['receive', '--accept-all', '--count', '1', '--dir', dir], ctx.bob);
   await receiver.waitFor('ready');
-  const route = mode === 'direct' ? ['--no-proxy', '--host', '127.0.0.1'] : ['--no-direct', '--proxy', ctx.prosody.proxyJid];
+  const hop = route === 'socat-hop' ? await socatHop() : undefined;
+  const routeArgs =
+    route === 'direct' ? ['--no-proxy', '--host', '127.0.0.1'] : hop ? hop.args : typeof route === 'object' ? ['--no-direct', '--proxy', route.proxy] : [];
+  const relayPid = typeof route === 'object' ? route.relayPid : undefined;
   settle(file);
   const prosodyBefore = cpuSecondsOf(ctx.prosody.pid);
-  const sender = runXep65(['send', file, `bob@${ctx.prosody.domain}/xep65`, ...route, ...extra], ctx.alice);
-  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  const relayBefore = relayPid === undefined ? 0 : cpuSecondsOf(relayPid);
+  const sender = runXep65(['send', file, `bob@${ctx.prosody.domain}/xep65`, ...routeArgs, ...extra], ctx.alice);
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited, hop?.exited]);
   const prosodyCpuSeconds = cpuSecondsOf(ctx.prosody.pid) - prosodyBefore;
+  const relayCpuSeconds = relayPid === undefined ? undefined : cpuSecondsOf(relayPid) - relayBefore;
   if (sent !== 0 || received !== 0) throw new Error(`transfer failed: sender ${sent}, receiver ${received}: ${JSON.stringify(sender.events.at(-2))}`);
   const done = await receiver.waitFor('done');
   await rm(String(done.path), { force: true });
@@ -98,6 +121,7 @@ export async function xep65Transfer(ctx: BenchContext, file: string, mode: 'dire
     sender: statsOf(await sender.waitFor('stats')),
     receiver: statsOf(await receiver.waitFor('stats')),
     prosodyCpuSeconds,
+    ...(relayCpuSeconds === undefined ? {} : { relayCpuSeconds }),
   };
 }
 

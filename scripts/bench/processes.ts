@@ -1,5 +1,6 @@
 // Child processes for the benchmark: xep65 with --json (events parsed), socat, and CPU time of
-// a running process read from /proc (for Prosody).
+// a running process read from /proc (for Prosody). Children still running when the bench exits
+// (a failure, or a signal turned into an exit by run.ts) are killed by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { BIN } from '../../test/helpers/cli.js';
@@ -17,8 +18,20 @@ export interface Xep65Run {
   exited: Promise<number | null>;
 }
 
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Tracked until it exits, so an exit of the bench never leaves it behind. */
+function tracked(child: ChildProcess): ChildProcess {
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
+
 export function runXep65(args: string[], env: NodeJS.ProcessEnv): Xep65Run {
-  const child = spawn(process.execPath, [BIN, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = tracked(spawn(process.execPath, [BIN, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   const events: JsonEvent[] = [];
   const waiters: Array<{ kind: string; resolve(e: JsonEvent): void }> = [];
   let buffered = '';
@@ -49,7 +62,7 @@ export function runXep65(args: string[], env: NodeJS.ProcessEnv): Xep65Run {
 
 /** Runs socat with -d -d; resolves `listening` once a listening socat says so. */
 export function runSocat(args: string[]): { exited: Promise<number | null>; listening: Promise<void> } {
-  const child = spawn('socat', ['-d', '-d', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = tracked(spawn('socat', ['-d', '-d', ...args], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   const listening = new Promise<void>((resolve, reject) => {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {

@@ -2,7 +2,8 @@
 // medians with their spread and ratios to a baseline measured in the same run, and written as
 // JSON for comparisons between commits. Options: --size-mb N (default 1024), --reps N (3),
 // --rss-sizes-mb A,B (1024,4096; empty to skip), --latency-reps N (5), --dir DIR (temp files),
-// --out FILE (default .bench/results.json), --cases direct,proxy,latency,rss (default: all).
+// --out FILE (default .bench/results.json), --cases direct,proxy,ourproxy,latency,rss (default: all).
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { startProsody } from '../../test/helpers/prosody.js';
 import { accountEnv } from '../../test/helpers/cli.js';
 import { writeRandomFile } from '../../test/helpers/files.js';
-import { smallFileLatency, socatDirect, socatRelay, xep65Transfer, type BenchContext, type TransferSample } from './measure.js';
+import { smallFileLatency, socatDirect, socatRelay, xep65Transfer, type BenchContext, type ProcessStats, type TransferSample } from './measure.js';
+import { COMPONENT_SECRET, ourProxyPeakRss, viaOurProxy, withOurProxy, type OurProxy, type ProxyRssSample } from './proxy-cases.js';
 import { median, summarize, type Summary } from './stats.js';
 import { printTable, type Row } from './table.js';
 
@@ -26,18 +28,31 @@ async function main(): Promise<void> {
       'latency-reps': { type: 'string', default: '5' },
       dir: { type: 'string', default: os.tmpdir() },
       out: { type: 'string', default: '.bench/results.json' },
-      cases: { type: 'string', default: 'direct,proxy,latency,rss' },
+      cases: { type: 'string', default: 'direct,proxy,ourproxy,latency,rss' },
     },
   });
   const cases = new Set(String(values.cases).split(','));
   const size = Number(values['size-mb']) * 1024 * 1024;
   const reps = Number(values.reps);
   const rssSizes = String(values['rss-sizes-mb']).split(',').filter(Boolean).map((s) => Number(s) * 1024 * 1024);
-  const prosody = await startProsody({ accounts: [{ user: 'alice', password: 'bench-a' }, { user: 'bob', password: 'bench-b' }] });
-  const work = await mkdtemp(path.join(String(values.dir), 'xep65-bench-'));
-  const ctx: BenchContext = { prosody, alice: accountEnv(prosody, 'alice', 'bench-a'), bob: accountEnv(prosody, 'bob', 'bench-b'), outDir: path.join(work, 'out') };
-  await mkdir(ctx.outDir);
+  const prosody = await startProsody({
+    accounts: [{ user: 'alice', password: 'bench-a' }, { user: 'bob', password: 'bench-b' }],
+    // Our proxy connects as an XEP-0114 component; the listener is only opened when it is wanted.
+    ...(cases.has('ourproxy') ? { componentSecret: COMPONENT_SECRET } : {}),
+  });
+  let work: string | undefined;
+  // Killed by a signal, Node runs neither finally blocks nor 'exit' hooks. Exiting instead runs
+  // the hooks that kill Prosody (test/helpers/prosody.ts) and our children (processes.ts) by PID.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
+    work = await mkdtemp(path.join(String(values.dir), 'xep65-bench-'));
+    const ctx: BenchContext = { prosody, alice: accountEnv(prosody, 'alice', 'bench-a'), bob: accountEnv(prosody, 'bob', 'bench-b'), outDir: path.join(work, 'out') };
+    await mkdir(ctx.outDir);
     const file = path.join(work, 'data.bin');
     await writeRandomFile(file, size);
     const small = path.join(work, 'small.bin');
@@ -48,11 +63,7 @@ async function main(): Promise<void> {
       return out;
     };
     /** Runs a pair in alternating order, so neither side always goes first. */
-    const pair = async <A, B>(i: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
-      if (i % 2 === 0) return [await a(), await b()];
-      const second = await b();
-      return [await a(), second];
-    };
+    const pair = <A, B>(i: number, a: () => Promise<A>, b: () => Promise<B>) => alternate<[A, B]>(i, [a, b]);
     const rate = (seconds: number[]) => summarize(seconds.map((s) => size / s / MB));
     log(`file ${size / 2 ** 20} MiB, ${reps} runs each`);
     // Each xep65 run follows its baseline run, so both see the machine in the same state;
@@ -61,24 +72,39 @@ async function main(): Promise<void> {
       const [socatSeconds, direct] = await pair(i, () => socatDirect(file, ctx.outDir), () => xep65Transfer(ctx, file, 'direct'));
       return { socat: socatSeconds, direct, hash: await xep65Transfer(ctx, file, 'direct', ['--hash']) };
     });
-    const relayRuns = !cases.has('proxy') ? [] : await repeat(async (i) => {
-      const [relaySeconds, proxyRun] = await pair(i, () => socatRelay(file, ctx.outDir), () => xep65Transfer(ctx, file, 'proxy'));
-      return { relay: relaySeconds, proxy: proxyRun };
+    // Relayed: the socat relay hop, our proxy (when asked for) and Prosody's, one loop for both
+    // proxy cases. Ours runs between the other two, so each baseline is alternately just before
+    // and just after it.
+    const relayLoop = (ours?: OurProxy) => repeat(async (i) => {
+      const [relay, hopRun, ourRun, proxyRun] = await alternate(i, [
+        () => socatRelay(file, ctx.outDir),
+        async () => (ours ? xep65Transfer(ctx, file, 'socat-hop') : undefined),
+        async () => (ours ? viaOurProxy(ctx, ours, file) : undefined),
+        () => xep65Transfer(ctx, file, { proxy: prosody.proxyJid }),
+      ]);
+      return { relay, ours: ourRun, proxy: proxyRun, hop: hopRun };
     });
+    let relayRuns: Awaited<ReturnType<typeof relayLoop>> = [];
+    let ourProxyStats: ProcessStats | undefined;
+    if (cases.has('ourproxy')) ({ result: relayRuns, stats: ourProxyStats } = await withOurProxy(ctx, relayLoop));
+    else if (cases.has('proxy')) relayRuns = await relayLoop();
+    const ourRuns = relayRuns.flatMap((r) => (r.ours && r.hop ? [{ ...r, ours: r.ours, hop: r.hop }] : []));
     const socat = rate(directRuns.map((r) => r.socat.seconds));
     const direct = directRuns.map((r) => r.direct);
     const directHash = directRuns.map((r) => r.hash);
     const relay = rate(relayRuns.map((r) => r.relay.seconds));
     const proxy = relayRuns.map((r) => r.proxy);
     const pairRatio = (pairs: Array<[number, number]>) => median(pairs.map(([ours, base]) => base / ours));
-    log('small-file latency');
+    if (cases.has('latency')) log('small-file latency');
     const latency = cases.has('latency') ? await smallFileLatency(ctx, small, Number(values['latency-reps'])) : [];
     const rss: Array<{ sizeBytes: number; sample: TransferSample }> = [];
-    for (const rssSize of cases.has('rss') ? rssSizes : []) {
+    const proxyRss: ProxyRssSample[] = [];
+    for (const rssSize of cases.has('rss') || cases.has('ourproxy') ? rssSizes : []) {
       log(`peak RSS at ${rssSize / 2 ** 20} MiB`);
       const rssFile = rssSize === size ? file : path.join(work, `rss-${rssSize}.bin`);
       if (rssFile !== file) await writeRandomFile(rssFile, rssSize);
-      rss.push({ sizeBytes: rssSize, sample: await xep65Transfer(ctx, rssFile, 'direct') });
+      if (cases.has('rss')) rss.push({ sizeBytes: rssSize, sample: await xep65Transfer(ctx, rssFile, 'direct') });
+      if (cases.has('ourproxy')) proxyRss.push(await ourProxyPeakRss(ctx, rssFile, rssSize));
       if (rssFile !== file) await rm(rssFile);
     }
 
@@ -94,13 +120,19 @@ async function main(): Promise<void> {
         directVsSocat: pairRatio(directRuns.map((r) => [r.direct.seconds, r.socat.seconds])),
         directMd5VsSocat: pairRatio(directRuns.map((r) => [r.hash.seconds, r.socat.seconds])),
         proxyVsSocatRelay: pairRatio(relayRuns.map((r) => [r.proxy.seconds, r.relay.seconds])),
+        ourProxyVsSocatRelay: pairRatio(ourRuns.map((r) => [r.ours.seconds, r.relay.seconds])),
+        ourProxyVsProsodyProxy: pairRatio(ourRuns.map((r) => [r.ours.seconds, r.proxy.seconds])),
+        ourProxyVsXep65SocatHop: pairRatio(ourRuns.map((r) => [r.ours.seconds, r.hop.seconds])),
       },
+      targets: { ourProxyVsSocatRelay: 0.7, ourProxyVsProsodyProxy: 4 },
       throughputMBps: {
         socatDirect: socat,
         xep65Direct: rate(direct.map((d) => d.seconds)),
         xep65DirectMd5: rate(directHash.map((d) => d.seconds)),
         socatRelay: relay,
         xep65ProsodyProxy: rate(proxy.map((d) => d.seconds)),
+        xep65OurProxy: rate(ourRuns.map((r) => r.ours.seconds)),
+        xep65SocatHop: rate(ourRuns.map((r) => r.hop.seconds)),
       },
       latencySeconds: summarize(latency.map((l) => l.seconds)),
       latencyPhasesMs: Object.fromEntries(Object.keys(latency[0]?.phases ?? {}).map((k) => [k, median(latency.map((l) => l.phases[k] ?? 0))])),
@@ -114,22 +146,40 @@ async function main(): Promise<void> {
         proxySender: perGiB(proxy, 'sender'),
         proxyReceiver: perGiB(proxy, 'receiver'),
         prosodyProxy: summarize(proxy.map((p) => (p.prosodyCpuSeconds / size) * GiB)),
+        ourProxy: summarize(ourRuns.map((r) => ((r.ours.relayCpuSeconds ?? NaN) / size) * GiB)),
       },
       prosodyCpuShareDuringProxy: summarize(proxy.map((p) => p.prosodyCpuSeconds / p.seconds)),
       fixedSenderCpuSeconds: fixedCpu,
       peakRssMB: rss.map((r) => ({ fileMiB: r.sizeBytes / 2 ** 20, sender: r.sample.sender.peakRssBytes / MB, receiver: r.sample.receiver.peakRssBytes / MB })),
+      // One proxy process per size: idle is its peak once ready, peak is over its whole life.
+      ourProxyPeakRssMB: proxyRss.map((r) => ({ fileMiB: r.sizeBytes / 2 ** 20, idle: r.idleBytes / MB, peak: r.peakBytes / MB })),
+      // The proxy that relayed all the throughput runs (reps × file size).
+      ourProxyPeakRssMBAfterThroughputRuns: ourProxyStats ? ourProxyStats.peakRssBytes / MB : undefined,
     };
     printTable(rows(results));
     await mkdir(path.dirname(String(values.out)), { recursive: true });
     await writeFile(String(values.out), `${JSON.stringify(results, null, 2)}\n`);
     log(`written to ${values.out}`);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
     await prosody.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
+/** Runs steps one after another, in reverse order on odd reps, so none always goes first. */
+async function alternate<T extends unknown[]>(i: number, steps: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const order = steps.map((_, k) => k);
+  if (i % 2 === 1) order.reverse();
+  const out: unknown[] = [];
+  for (const k of order) out[k] = await steps[k]!();
+  return out as T;
+}
+
 function rows(r: {
+  fileBytes: number;
+  reps: number;
   ratios: Record<string, number>;
   throughputMBps: Record<string, Summary>;
   latencySeconds: Summary;
@@ -137,6 +187,8 @@ function rows(r: {
   cpuSecondsPerGiB: Record<string, Summary>;
   prosodyCpuShareDuringProxy: Summary;
   peakRssMB: Array<{ fileMiB: number; sender: number; receiver: number }>;
+  ourProxyPeakRssMB: Array<{ fileMiB: number; idle: number; peak: number }>;
+  ourProxyPeakRssMBAfterThroughputRuns: number | undefined;
 }): Row[] {
   const t = r.throughputMBps;
   const c = r.cpuSecondsPerGiB;
@@ -146,6 +198,10 @@ function rows(r: {
     { name: 'xep65 direct --hash (MD5)', unit: 'MB/s', value: t.xep65DirectMd5!, ratio: r.ratios.directMd5VsSocat },
     { name: 'socat relay hop (baseline)', unit: 'MB/s', value: t.socatRelay! },
     { name: "xep65 via Prosody's proxy65", unit: 'MB/s', value: t.xep65ProsodyProxy!, ratio: r.ratios.proxyVsSocatRelay },
+    { name: 'xep65 via our proxy (xep65 proxy)', unit: 'MB/s', value: t.xep65OurProxy!, ratio: r.ratios.ourProxyVsSocatRelay, note: 'ratio to socat relay hop; target ≥ 0.70×' },
+    { name: "our proxy / Prosody's proxy65", unit: '', ratio: r.ratios.ourProxyVsProsodyProxy, note: 'median of runs back to back; target ≥ 4×' },
+    { name: 'xep65 direct through a socat relay hop', unit: 'MB/s', value: t.xep65SocatHop! },
+    { name: 'our proxy / socat hop, same xep65 ends', unit: '', ratio: r.ratios.ourProxyVsXep65SocatHop, note: 'the relay alone compared; target ≥ 0.70×' },
     { name: 'small file: send start → saved', unit: 's', value: r.latencySeconds, note: Object.entries(r.latencyPhasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') + ' ms' },
     { name: 'CPU/GiB socat sender + receiver', unit: 's', value: c.socatDirectBoth! },
     { name: 'CPU/GiB direct sender', unit: 's', value: c.directSender! },
@@ -156,7 +212,12 @@ function rows(r: {
     { name: 'CPU/GiB proxy receiver', unit: 's', value: c.proxyReceiver! },
     { name: 'CPU/GiB Prosody relaying', unit: 's', value: c.prosodyProxy! },
     { name: 'Prosody CPU share while relaying', unit: 'core', value: r.prosodyCpuShareDuringProxy },
+    { name: 'CPU/GiB our proxy relaying', unit: 's', value: c.ourProxy! },
     ...r.peakRssMB.map((m) => ({ name: `peak RSS at ${m.fileMiB} MiB (sender / receiver)`, unit: 'MB', text: `${m.sender.toFixed(1)} / ${m.receiver.toFixed(1)}` })),
+    ...r.ourProxyPeakRssMB.map((m) => ({ name: `our proxy peak RSS, relayed ${m.fileMiB} MiB`, unit: 'MB', text: m.peak.toFixed(1), note: `idle ${m.idle.toFixed(1)} MB; a fresh proxy per size` })),
+    ...(r.ourProxyPeakRssMBAfterThroughputRuns === undefined ? [] : [
+      { name: 'our proxy peak RSS after the throughput runs', unit: 'MB', text: r.ourProxyPeakRssMBAfterThroughputRuns.toFixed(1), note: `one process, ${r.reps} × ${r.fileBytes / 2 ** 20} MiB` },
+    ]),
   ];
 }
 

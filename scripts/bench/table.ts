@@ -13,18 +13,23 @@ export interface Row {
 }
 
 export function printTable(rows: Row[]): void {
-  const cells = rows.map((r) => [
+  // Rows of cases that did not run have no samples: leave them out rather than print NaN.
+  const cells = rows.filter(measured).map((r) => [
     r.name,
     r.text ?? (r.value ? fmt(r.value.median) : ''),
     r.value ? `${fmt(r.value.min)}–${fmt(r.value.max)}` : '',
     r.unit,
-    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+    r.ratio === undefined || Number.isNaN(r.ratio) ? '' : `${r.ratio.toFixed(2)}×`,
     r.note ?? '',
   ]);
   const header = ['case', 'median', 'spread', 'unit', 'ratio', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${cells.map(line).join('\n')}\n`);
+}
+
+function measured(r: Row): boolean {
+  return r.text !== undefined || (r.value !== undefined && !Number.isNaN(r.value.median)) || (r.ratio !== undefined && !Number.isNaN(r.ratio));
 }
 
 function fmt(n: number): string {
