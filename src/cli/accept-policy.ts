@@ -9,12 +9,15 @@ import { askYesNo } from './prompt.js';
 export interface AcceptRules {
   acceptAll: boolean;
   from: string[];
+  /** Offers larger than this are declined whatever else says (--max-size). */
+  maxSize?: number;
   interactive: boolean;
 }
 
 export function createAcceptPolicy(rules: AcceptRules, signal?: AbortSignal): (offer: IncomingOffer) => Promise<boolean> {
   let queue: Promise<unknown> = Promise.resolve();
   return async (offer) => {
+    if (rules.maxSize !== undefined && offer.file.size > rules.maxSize) return false;
     if (rules.acceptAll) return true;
     if (rules.from.length > 0) return rules.from.some((rule) => senderMatches(offer.from, rule));
     if (!rules.interactive) return false;

@@ -1,6 +1,7 @@
-// The account every command logs in with: JID from --jid or XEP65_JID; password from
-// XEP65_PASSWORD, --password-file, or a prompt on a TTY (never from argv); server from --server
-// or XEP65_SERVER; extra CA from --ca-file or XEP65_CA_FILE.
+// The account every command logs in with: JID from --jid, XEP65_JID or the config file; password
+// from --password-file, XEP65_PASSWORD, the file's password-file or password, or a prompt on a
+// TTY (never from argv); server from --server, XEP65_SERVER or the file; extra CA from --ca-file,
+// XEP65_CA_FILE or the file. Flags beat the environment, which beats the file.
 import { readFile } from 'node:fs/promises';
 import { Xep65Error } from '../errors.js';
 import type { AccountOptions } from '../transfer/account.js';
@@ -8,6 +9,8 @@ import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
 import { parseHostPort } from './host-port.js';
 import { promptHidden } from './prompt.js';
+import { parseDuration } from './units.js';
+import type { Config, ConfigValue } from './config-file.js';
 
 export interface AccountArgs {
   jid?: string;
@@ -15,28 +18,45 @@ export interface AccountArgs {
   server?: string;
   caFile?: string;
   resource: string;
+  /** Login attempts after the first when the server cannot be reached (--retry). */
+  retry?: number;
+  /** DURATION for the login (--connect-timeout). */
+  connectTimeout?: string;
 }
 
-export async function resolveAccount(args: AccountArgs, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<AccountOptions> {
-  const jid = args.jid ?? env.XEP65_JID;
+export async function resolveAccount(
+  args: AccountArgs,
+  ctx: { env: NodeJS.ProcessEnv; config: { values: Config }; trace?: (direction: 'in' | 'out', xml: string) => void },
+  signal?: AbortSignal,
+): Promise<AccountOptions> {
+  const { env } = ctx;
+  const file = ctx.config.values;
+  const jid = args.jid ?? env.XEP65_JID ?? str(file.jid);
   if (!jid) throw new Xep65Error('usage', 'no account: pass --jid or set XEP65_JID');
   const parts = parseJid(jid);
   if (!parts.local) throw new Xep65Error('usage', `--jid must be an account like user@example.org, not '${jid}'`);
   const bare = `${parts.local}@${parts.domain}`;
-  const server = args.server ?? env.XEP65_SERVER;
-  const caFile = args.caFile ?? env.XEP65_CA_FILE;
+  const server = args.server ?? env.XEP65_SERVER ?? str(file.server);
+  const caFile = args.caFile ?? env.XEP65_CA_FILE ?? str(file['ca-file']);
   return {
     jid: bare,
-    password: await resolvePassword(args.passwordFile, env, bare, signal),
+    password: await resolvePassword(args.passwordFile, env, bare, signal, file),
     resource: parts.resource ?? args.resource,
     ...(server ? { server: serverAddress(server) } : {}),
     ...(caFile ? { ca: await readText(caFile, '--ca-file') } : {}),
-    timeoutMs: TIMEOUTS.loginMs,
+    timeoutMs: args.connectTimeout !== undefined ? parseDuration(args.connectTimeout, '--connect-timeout') * 1000 : TIMEOUTS.loginMs,
+    retries: args.retry ?? (typeof file.retry === 'number' ? file.retry : 0),
+    ...(ctx.trace ? { trace: ctx.trace } : {}),
     signal,
   };
 }
 
-async function resolvePassword(file: string | undefined, env: NodeJS.ProcessEnv, jid: string, signal?: AbortSignal): Promise<string> {
+function str(value: ConfigValue | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+async function resolvePassword(flag: string | undefined, env: NodeJS.ProcessEnv, jid: string, signal: AbortSignal | undefined, config: Config): Promise<string> {
+  const file = flag ?? (env.XEP65_PASSWORD ? undefined : str(config['password-file']));
   if (file) {
     const text = await readText(file, '--password-file');
     const password = text.split(/\r?\n/)[0] ?? '';
@@ -44,6 +64,8 @@ async function resolvePassword(file: string | undefined, env: NodeJS.ProcessEnv,
     return password;
   }
   if (env.XEP65_PASSWORD) return env.XEP65_PASSWORD;
+  const stored = str(config.password);
+  if (stored) return stored;
   if (process.stdin.isTTY && process.stderr.isTTY) return promptHidden(`Password for ${jid}: `, signal);
   throw new Xep65Error('usage', 'no password: set XEP65_PASSWORD or pass --password-file FILE');
 }

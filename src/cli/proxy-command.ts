@@ -7,6 +7,36 @@ import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
 import { parseHostPort } from './host-port.js';
 import type { View } from './view.js';
+import type { Argv, CommandModule } from 'yargs';
+import { configFor, type CommandContext } from './command.js';
+import { EXIT } from './exit-codes.js';
+import type { Config } from './config-file.js';
+
+export function proxyCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: 'proxy',
+    describe: 'run an XEP-0065 SOCKS5 proxy as an XMPP external component (XEP-0114) until interrupted',
+    builder: (y: Argv) =>
+      y
+        .option('component', { type: 'string', describe: 'the component JID the server routes to us, e.g. proxy.example.org (env XEP65_COMPONENT)' })
+        .option('secret-file', { type: 'string', describe: 'read the component secret from the first line of FILE (or env XEP65_COMPONENT_SECRET)' })
+        .option('listen', { type: 'string', default: PROXY_DEFAULTS.listen, describe: 'accept SOCKS5 connections on ADDR:PORT ([V6]:PORT; :PORT for every interface; port 0 picks one)' })
+        .option('public-host', { type: 'string', describe: 'the address requesters and targets connect to (default: the --listen address)' })
+        .option('public-port', { type: 'number', describe: 'the port they connect to (default: the port we listen on)' })
+        .option('allow', { type: 'string', array: true, describe: "requesters allowed: JID, domain or '*' (repeatable; default: the server's domain)" })
+        .option('deny', { type: 'string', array: true, describe: 'requesters refused, even if allowed: JID or domain (repeatable)' })
+        .option('activation-timeout', { type: 'number', default: PROXY_DEFAULTS.activationTimeout, describe: 'seconds a connection may wait for activation' })
+        .option('max-connections', { type: 'number', default: PROXY_DEFAULTS.maxConnections, describe: 'SOCKS5 connections open at once' })
+        .option('max-per-address', { type: 'number', default: PROXY_DEFAULTS.maxPerAddress, describe: 'SOCKS5 connections open at once from one IP address' })
+        .option('max-active', { type: 'number', default: PROXY_DEFAULTS.maxActive, describe: 'bytestreams relaying at once' })
+        .config(configFor(ctx.config, [])),
+    handler: (argv) =>
+      ctx.choose(async (view, signal) => {
+        await runProxy(argv as unknown as ProxyArgs, view, ctx.env, signal, ctx.config.values);
+        return EXIT.ok;
+      }),
+  };
+}
 
 export interface ProxyArgs {
   component?: string;
@@ -26,8 +56,9 @@ export interface ProxyArgs {
 /** XEP-0114 servers commonly take components on 5347 (Prosody's and ejabberd's examples). */
 const DEFAULT_COMPONENT_PORT = 5347;
 
-export async function runProxy(args: ProxyArgs, view: View, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<void> {
-  const jid = args.component ?? env.XEP65_COMPONENT;
+export async function runProxy(args: ProxyArgs, view: View, env: NodeJS.ProcessEnv, signal: AbortSignal, file: Config = {}): Promise<void> {
+  const fromFile = (key: string) => (typeof file[key] === 'string' ? (file[key] as string) : undefined);
+  const jid = args.component ?? env.XEP65_COMPONENT ?? fromFile('component');
   if (!jid) throw new Xep65Error('usage', 'no component: pass --component JID (the name the server gives the component, e.g. proxy.example.org)');
   const parts = parseJid(jid);
   if (parts.local || parts.resource) throw new Xep65Error('usage', `--component must be a domain like proxy.example.org, not '${jid}'`);
@@ -43,10 +74,10 @@ export async function runProxy(args: ProxyArgs, view: View, env: NodeJS.ProcessE
   if (args.publicPort !== undefined && !(Number.isInteger(args.publicPort) && args.publicPort > 0 && args.publicPort < 65536)) {
     throw new Xep65Error('usage', `--public-port must be a port number, not ${args.publicPort}`);
   }
-  const server = parseHostPort(args.server ?? env.XEP65_SERVER ?? 'localhost', '--server');
+  const server = parseHostPort(args.server ?? env.XEP65_SERVER ?? fromFile('server') ?? 'localhost', '--server');
 
   const proxy = await startProxy({
-    component: { jid, secret: await readSecret(args.secretFile, env), server: { host: server.host, port: server.port ?? DEFAULT_COMPONENT_PORT } },
+    component: { jid, secret: await readSecret(args.secretFile ?? (env.XEP65_COMPONENT_SECRET ? undefined : fromFile('secret-file')), env), server: { host: server.host, port: server.port ?? DEFAULT_COMPONENT_PORT } },
     listen,
     streamhost: { host: publicHost, ...(args.publicPort !== undefined ? { port: args.publicPort } : {}) },
     policy: { allow: args.allow ?? [serverDomain(jid)], deny: args.deny ?? [] },

@@ -1,41 +1,120 @@
-// `xep65 receive`: options to a ReceiveRequest (src/transfer/receive.ts).
+// `xep65 receive`: options to a ReceiveRequest (src/transfer/receive.ts): where files go (--dir,
+// or --stdout for one file), which offers are taken (accept rules), what happens to existing
+// names, and what runs after each saved file (--exec).
+import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
+import type { Argv, CommandModule } from 'yargs';
 import { Xep65Error } from '../errors.js';
-import { receiveFiles } from '../transfer/receive.js';
+import { receiveFiles, type ReceiveSink } from '../transfer/receive.js';
 import { resolveAccount, type AccountArgs } from './account.js';
 import { createAcceptPolicy } from './accept-policy.js';
+import { configFor, type CommandContext } from './command.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { parseDuration, parseSize } from './units.js';
 import type { View } from './view.js';
 
 export interface ReceiveArgs extends AccountArgs {
   dir: string;
   acceptAll: boolean;
   from?: string[];
+  maxSize?: string;
   overwrite: boolean;
+  rename: boolean;
+  skipExisting: boolean;
+  keepPartial: boolean;
   count?: number;
+  timeout?: string;
+  exec?: string;
+  stdout: boolean;
   ibb: boolean;
+  json?: boolean;
+}
+
+const CONFIG_KEYS = ['dir', 'accept-all', 'from', 'max-size', 'exec', 'overwrite', 'rename', 'skip-existing', 'keep-partial', 'ibb'];
+
+export function receiveCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: 'receive',
+    describe: 'wait for files and save them',
+    builder: (y: Argv) =>
+      y
+        .option('dir', { type: 'string', default: '.', describe: 'save into this directory' })
+        .option('stdout', { type: 'boolean', default: false, describe: 'write the one file received to standard output (implies --count 1)' })
+        .option('resource', { type: 'string', default: 'xep65', describe: 'our resource; senders address user@host/<resource>' })
+        .option('accept-all', { type: 'boolean', default: false, describe: 'accept every offer (within --max-size)' })
+        .option('from', { type: 'string', array: true, describe: 'accept only from this JID or domain (repeatable)' })
+        .option('max-size', { type: 'string', describe: 'decline offers larger than SIZE (e.g. 500M, 2GiB)' })
+        .option('count', { type: 'number', describe: 'exit after N transfers ended' })
+        .option('timeout', { type: 'string', describe: 'stop waiting for offers after DURATION; exit 7 if nothing arrived' })
+        .option('exec', { type: 'string', describe: 'run the shell command CMD with each saved file\'s path as its argument' })
+        .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing file' })
+        .option('rename', { type: 'boolean', default: false, describe: 'save next to an existing file as "name (1).ext" (the default)' })
+        .option('skip-existing', { type: 'boolean', default: false, describe: 'decline an offer whose file already exists' })
+        .option('keep-partial', { type: 'boolean', default: false, describe: 'keep the .part file of a failed or interrupted transfer' })
+        .option('ibb', { type: 'boolean', default: true, describe: 'accept In-Band Bytestreams (XEP-0047) when offered or as the fallback; --no-ibb refuses them' })
+        .config(configFor(ctx.config, CONFIG_KEYS)),
+    handler: (argv) =>
+      ctx.choose(async (view, signal) => {
+        const failures = await runReceive(argv as unknown as ReceiveArgs, view, ctx, signal);
+        const last = failures.at(-1);
+        return last ? exitCodeFor(last.code) : EXIT.ok;
+      }),
+  };
 }
 
 /** Resolves with the failures of the transfers that ended (empty when all were saved). */
-export async function runReceive(args: ReceiveArgs, view: View, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<Xep65Error[]> {
+export async function runReceive(args: ReceiveArgs, view: View, ctx: CommandContext, signal: AbortSignal): Promise<Xep65Error[]> {
   if (args.count !== undefined && (!Number.isInteger(args.count) || args.count < 1)) {
     throw new Xep65Error('usage', `--count must be a positive whole number, not ${args.count}`);
   }
-  const dirInfo = await stat(args.dir).catch(() => undefined);
-  if (!dirInfo?.isDirectory()) throw new Xep65Error('usage', `--dir ${args.dir} is not a directory`);
-  const account = await resolveAccount(args, env, signal);
+  if ([args.overwrite, args.rename, args.skipExisting].filter(Boolean).length > 1) {
+    throw new Xep65Error('usage', 'choose one of --overwrite, --rename and --skip-existing');
+  }
+  if (args.stdout && args.count !== undefined && args.count !== 1) throw new Xep65Error('usage', '--stdout receives one file: --count must be 1');
+  if (args.stdout && args.json) throw new Xep65Error('usage', '--stdout and --json both want standard output');
+  const sink: ReceiveSink = args.stdout
+    ? { kind: 'fd', fd: 1 }
+    : { kind: 'dir', dir: await checkDir(args.dir), existing: args.overwrite ? 'overwrite' : args.skipExisting ? 'skip' : 'rename', keepPartial: args.keepPartial };
+  const maxSize = args.maxSize === undefined ? undefined : parseSize(args.maxSize, '--max-size');
+  const deadlineMs = args.timeout === undefined ? undefined : parseDuration(args.timeout, '--timeout') * 1000;
+  const account = await resolveAccount(args, ctx, signal);
   const decide = createAcceptPolicy(
-    { acceptAll: args.acceptAll, from: args.from ?? [], interactive: process.stdin.isTTY === true && process.stderr.isTTY === true },
+    {
+      acceptAll: args.acceptAll,
+      from: args.from ?? [],
+      ...(maxSize !== undefined ? { maxSize } : {}),
+      interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    },
     signal,
   );
+  const count = args.stdout ? 1 : args.count;
   const result = await receiveFiles({
     account,
-    dir: args.dir,
-    overwrite: args.overwrite,
+    sink,
+    ...(count !== undefined ? { count } : {}),
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...(args.exec !== undefined ? { afterSave: (path: string) => runExec(args.exec!, path, view) } : {}),
     ibb: args.ibb,
-    ...(args.count !== undefined ? { count: args.count } : {}),
     decide,
     onEvent: (e) => view.onEvent(e),
     signal,
   });
   return result.failures;
+}
+
+async function checkDir(dir: string): Promise<string> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new Xep65Error('usage', `--dir ${dir} is not a directory`);
+  return dir;
+}
+
+/** `sh -c 'CMD "$1"' xep65 PATH`: the path is an argument, never parsed by the shell. Its output goes to stderr. */
+async function runExec(command: string, path: string, view: View): Promise<void> {
+  const child = spawn('/bin/sh', ['-c', `${command} "$1"`, 'xep65', path], { stdio: ['ignore', 2, 2] });
+  const status = await new Promise<number>((resolve) => {
+    child.on('error', () => resolve(127));
+    child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
+  });
+  view.onEvent({ kind: 'exec', path, command, status });
+  if (status !== 0) throw new Xep65Error('io', `--exec '${command}' exited ${status} for ${path}`);
 }

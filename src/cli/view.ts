@@ -24,7 +24,10 @@ export interface View {
 }
 
 export interface ViewOptions {
-  verbose: boolean;
+  /** 0: the essentials; 1 (-v): the negotiation and timings; 2 (-vv): the XML too. */
+  verbose: number;
+  /** Only errors on stderr (results still go to stdout). */
+  quiet?: boolean;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
@@ -43,12 +46,14 @@ const PLAIN: Palette = { bold: String, dim: String, green: String, yellow: Strin
 export async function createView(opts: ViewOptions): Promise<View> {
   const tty = opts.stderr.isTTY === true;
   const color: Palette = tty && !opts.env.NO_COLOR ? new (await import('chalk')).Chalk({ level: 1 }) : PLAIN;
-  const progress = tty ? (await import('cli-progress')).default : undefined;
+  const progress = tty && !opts.quiet ? (await import('cli-progress')).default : undefined;
   const bars = progress ? new progress.MultiBar(barOptions(opts.stderr), progress.Presets.shades_classic) : undefined;
   const active = new Map<string, cliProgress.SingleBar>();
   const started = new Map<string, number>();
   const names = new Map<string, string>();
-  const say = (line: string) => (bars ? bars.log(`${line}\n`) : opts.stderr.write(`${line}\n`));
+  const write = (line: string) => (bars ? bars.log(`${line}\n`) : opts.stderr.write(`${line}\n`));
+  const say = opts.quiet ? () => undefined : write;
+  const verbose = opts.verbose >= 1;
 
   const endBar = (sid: string) => {
     const bar = active.get(sid);
@@ -71,19 +76,19 @@ export async function createView(opts: ViewOptions): Promise<View> {
           names.set(e.sid, shorten(printable(e.file.name)));
           return say(`Offering ${printable(e.file.name)} (${formatBytes(e.file.size)}) to ${e.to}`);
         case 'accepted':
-          return opts.verbose ? say(`Accepted (${e.method})`) : undefined;
+          return verbose ? say(`Accepted (${e.method})`) : undefined;
         case 'declined':
           return say(color.yellow(`Declined ${printable(e.file.name)} from ${printable(e.peer)}`));
         case 'proxies':
-          return opts.verbose ? say(`Proxies: ${e.streamhosts.map((s) => `${s.jid} ${s.host}:${s.port}`).join(', ') || 'none'}`) : undefined;
+          return verbose ? say(`Proxies: ${e.streamhosts.map((s) => `${s.jid} ${s.host}:${s.port}`).join(', ') || 'none'}`) : undefined;
         case 'streamhost-failed':
-          return opts.verbose ? say(color.dim(`Streamhost ${e.streamhost.jid} ${e.streamhost.host}:${e.streamhost.port} failed: ${e.error.message}`)) : undefined;
+          return verbose ? say(color.dim(`Streamhost ${e.streamhost.jid} ${e.streamhost.host}:${e.streamhost.port} failed: ${e.error.message}`)) : undefined;
         case 'streamhost-used':
           started.set(e.sid, Date.now());
-          return opts.verbose ? say(`Connected through ${e.streamhost.jid} (${e.streamhost.host}:${e.streamhost.port})`) : undefined;
+          return verbose ? say(`Connected through ${e.streamhost.jid} (${e.streamhost.host}:${e.streamhost.port})`) : undefined;
         case 'ibb-opened':
           started.set(e.sid, Date.now());
-          return opts.verbose ? say(`In-band bytestream (XEP-0047), block size ${e.blockSize}`) : undefined;
+          return verbose ? say(`In-band bytestream (XEP-0047), block size ${e.blockSize}`) : undefined;
         case 'progress': {
           if (!bars) return;
           let bar = active.get(e.sid);
@@ -102,21 +107,25 @@ export async function createView(opts: ViewOptions): Promise<View> {
           return;
         case 'failed':
           endBar(e.sid);
-          return say(color.red(`Failed ${printable(e.file.name)} from ${printable(e.peer)}: ${printable(e.error.message)}`));
+          return write(color.red(`Failed ${printable(e.file.name)} from ${printable(e.peer)}: ${printable(e.error.message)}`));
         case 'timing':
-          return opts.verbose ? say(color.dim(`timing: ${e.phase} ${e.ms.toFixed(1)} ms`)) : undefined;
+          return verbose ? say(color.dim(`timing: ${e.phase} ${e.ms.toFixed(1)} ms`)) : undefined;
+        case 'exec':
+          return e.status === 0 ? (verbose ? say(`--exec exited 0 for ${e.path}`) : undefined) : undefined; // a failure is reported as the transfer's error
+        case 'xml':
+          return opts.verbose >= 2 ? say(color.dim(`${e.direction === 'in' ? '<<' : '>>'} ${printable(e.xml)}`)) : undefined;
         default: {
-          const line = describeProxyEvent(e, opts.verbose);
+          const line = describeProxyEvent(e, verbose);
           return line === undefined ? undefined : say(line);
         }
       }
     },
     error(error) {
-      const detail = error.code === 'internal' && opts.verbose && error.stack ? `\n${error.stack}` : '';
-      say(color.red(`xep65: ${printable(error.message)}${detail}`));
+      const detail = error.code === 'internal' && verbose && error.stack ? `\n${error.stack}` : '';
+      write(color.red(`xep65: ${printable(error.message)}${detail}`));
     },
     stats(s) {
-      if (opts.verbose) {
+      if (verbose) {
         say(color.dim(`resources: peak RSS ${formatBytes(s.peakRssBytes)}, CPU ${s.cpuUserSeconds.toFixed(2)} s user + ${s.cpuSystemSeconds.toFixed(2)} s system`));
       }
     },

@@ -16,6 +16,10 @@ export type TransferEvent =
   | { kind: 'progress'; sid: string; bytes: number; total: number }
   | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string }
   | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error }
+  /** The --exec command ran for a saved file. */
+  | { kind: 'exec'; path: string; command: string; status: number }
+  /** An XML element sent or received (-vv), credentials hidden. */
+  | { kind: 'xml'; direction: 'in' | 'out'; xml: string }
   /** How long one phase took (login, discovery, offer, negotiation, data, close), for -v and benchmarks. */
   | { kind: 'timing'; phase: string; ms: number };
 

@@ -2,6 +2,8 @@
 // answer offers through the accept policy, and save each file safely (part file, size and
 // hash check, no-clobber rename). Runs until `count` transfers ended, the signal aborts, or
 // the connection is lost.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
@@ -9,16 +11,25 @@ import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-respond
 import { serveTarget, type IncomingOffer, type Target } from '../session/target.js';
 import type { EventSink } from '../session/events.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
-import { receiveFile } from '../transport/receive-file.js';
-import { safeFileName } from '../transport/safe-name.js';
+import { receiveFile, receiveToFd } from '../transport/receive-file.js';
+import { safeRelativePath } from '../transport/safe-name.js';
+import { placeUnder } from '../transport/place.js';
 import { throttle } from './throttle.js';
 import { NS_IBB } from '../stanzas/ns.js';
 import { TIMEOUTS } from './timeouts.js';
 
+/** Where received files go: a directory, or one open descriptor (standard output). */
+export type ReceiveSink =
+  | { kind: 'dir'; dir: string; existing: 'rename' | 'overwrite' | 'skip'; keepPartial: boolean }
+  | { kind: 'fd'; fd: number };
+
 export interface ReceiveRequest {
   account: AccountOptions;
-  dir: string;
-  overwrite: boolean;
+  sink: ReceiveSink;
+  /** Run after each saved file (--exec); awaited before the transfer counts as ended. */
+  afterSave?: (path: string) => Promise<void>;
+  /** Stop waiting for offers after this long; with nothing received, fail with 'timeout'. */
+  deadlineMs?: number;
   /** Stop after this many accepted transfers ended (saved or failed); undefined: run until aborted. */
   count?: number;
   /** Accept In-Band Bytestreams (XEP-0047), offered or as the fallback. */
@@ -30,12 +41,14 @@ export interface ReceiveRequest {
 
 export interface ReceiveResult {
   saved: string[];
+  /** Files written to the descriptor sink. */
+  written: number;
   failures: Xep65Error[];
 }
 
 export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> {
   const xmpp = await connectAccount(req.account);
-  const result: ReceiveResult = { saved: [], failures: [] };
+  const result: ReceiveResult = { saved: [], written: 0, failures: [] };
   const inFlight = new Set<Promise<void>>();
   const stop = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
@@ -57,20 +70,17 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         try {
           const started = Date.now();
           const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: offer.sid, bytes, total: offer.file.size }));
-          const saved = await receiveFile(stream, {
-            dir: req.dir,
-            name: safeFileName(offer.file.name),
-            size: offer.file.size,
-            md5: offer.file.hash,
-            overwrite: req.overwrite,
-            idleTimeoutMs: TIMEOUTS.idleMs,
-            onProgress: progress,
-            signal,
-          });
+          const common = { size: offer.file.size, md5: offer.file.hash, idleTimeoutMs: TIMEOUTS.idleMs, onProgress: progress, signal };
+          const saved =
+            req.sink.kind === 'fd'
+              ? { ...(await receiveToFd(stream, req.sink.fd, common)), path: undefined }
+              : await receiveFile(stream, { ...common, ...(await placeFor(req.sink.dir, offer.file.name)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
           progress.flush();
-          result.saved.push(saved.path);
+          if (saved.path !== undefined) result.saved.push(saved.path);
+          else result.written++;
           const seconds = (Date.now() - started) / 1000;
-          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, path: saved.path });
+          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : {}) });
+          if (saved.path !== undefined) await req.afterSave?.(saved.path);
           transferEnded();
         } catch (err) {
           fail(offer, err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err }));
@@ -81,7 +91,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
       target = serveTarget({
         xmpp,
         dial: dialSocks5,
-        decide: req.decide,
+        decide: (offer) => decideWithSink(req, offer),
         onStream: (offer, stream) => {
           const job = save(offer, stream);
           inFlight.add(job);
@@ -98,16 +108,37 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         signal,
       });
       xmpp.onClosed(reject);
+      if (req.deadlineMs !== undefined) {
+        const timer = setTimeout(() => (inFlight.size === 0 ? resolve() : void Promise.allSettled([...inFlight]).then(() => resolve())), req.deadlineMs);
+        signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+      }
       signal.addEventListener('abort', () => reject(new Xep65Error('aborted', 'interrupted')), { once: true });
     });
     await xmpp.sendPresence();
     req.onEvent({ kind: 'ready', jid: xmpp.jid });
     await finished;
     await target?.drain(TIMEOUTS.ibbCloseMs);
+    if (req.deadlineMs !== undefined && result.saved.length + result.written + result.failures.length === 0) {
+      throw new Xep65Error('timeout', `no file arrived within ${Math.round(req.deadlineMs / 1000)} s`);
+    }
     return result;
   } finally {
     stop.abort();
     await Promise.allSettled([...inFlight]); // let interrupted transfers remove their part files
     await xmpp.close();
   }
+}
+
+/** Where an offered name lands below the receive directory, its subdirectories created. */
+function placeFor(dir: string, offered: string): Promise<{ dir: string; name: string }> {
+  return placeUnder(dir, safeRelativePath(offered));
+}
+
+/** --skip-existing declines an offer whose file is already there; otherwise the accept policy decides. */
+async function decideWithSink(req: ReceiveRequest, offer: IncomingOffer): Promise<boolean> {
+  if (req.sink.kind === 'dir' && req.sink.existing === 'skip') {
+    const parts = safeRelativePath(offer.file.name);
+    if (existsSync(path.join(req.sink.dir, ...parts))) return false;
+  }
+  return req.decide(offer);
 }

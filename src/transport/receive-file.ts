@@ -16,6 +16,8 @@ export interface ReceiveFileOptions {
   size: number;
   md5?: string;
   overwrite: boolean;
+  /** Leave the .part file of a failed or interrupted transfer (--keep-partial). */
+  keepPartial?: boolean;
   /** Fail when no byte arrives for this long. */
   idleTimeoutMs: number;
   onProgress?: (bytes: number) => void;
@@ -42,7 +44,7 @@ export async function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Pro
     return { path: await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite), bytes };
   } catch (err) {
     if (!closed) await part.handle.close();
-    await removePartFile(part.partPath);
+    if (!opts.keepPartial) await removePartFile(part.partPath);
     throw err;
   } finally {
     stream.destroy();
@@ -67,7 +69,12 @@ function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
   return { done, stop };
 }
 
-function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: Hash | undefined, opts: ReceiveFileOptions): Promise<number> {
+function copyExactly(
+  open: (consume: ChunkConsumer) => Pump,
+  fd: number,
+  hash: Hash | undefined,
+  opts: Pick<ReceiveFileOptions, 'size' | 'idleTimeoutMs' | 'onProgress' | 'signal'>,
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let received = 0;
     let lastActivity = Date.now();
@@ -114,6 +121,30 @@ function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: H
   });
 }
 
+/**
+ * Receives into an open descriptor (standard output): the same checks, but nothing to rename or
+ * remove; bytes already written stay written when a check fails (the exit status says so).
+ */
+export async function receiveToFd(stream: Duplex, fd: number, opts: Omit<ReceiveFileOptions, 'dir' | 'name' | 'overwrite'>): Promise<{ bytes: number }> {
+  try {
+    const hash = opts.md5 ? createHash('md5') : undefined;
+    const bytes = await copyExactly((consume) => pumpFrom(stream, consume), fd, hash, opts);
+    const digest = hash?.digest('hex');
+    if (opts.md5 && digest !== opts.md5) throw new Xep65Error('integrity', `MD5 of the data is ${digest}, the sender said ${opts.md5}`);
+    return { bytes };
+  } finally {
+    stream.destroy();
+  }
+}
+
 function writeAll(fd: number, chunk: Buffer): void {
-  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+  for (let off = 0; off < chunk.length; ) {
+    try {
+      off += writeSync(fd, chunk, off, chunk.length - off);
+    } catch (err) {
+      // A non-blocking pipe that is full: wait a moment for the reader instead of failing.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
 }

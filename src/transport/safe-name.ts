@@ -32,3 +32,16 @@ function truncateBytes(name: string, max: number): string {
   while (Buffer.byteLength(stem + ext) > max) stem = [...stem].slice(0, -1).join('');
   return stem + ext;
 }
+
+const MAX_DEPTH = 16;
+
+/**
+ * The path components of an offered name that may carry directories ("photos/2024/a.jpg", as our
+ * sender offers a directory): each cleaned as safeFileName cleans a name; '', '.' and '..' are
+ * dropped, so the result always stays below the receive directory. The last one is the file name.
+ */
+export function safeRelativePath(offered: string): string[] {
+  const parts = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..');
+  const dirs = parts.slice(0, -1).map(safeFileName).slice(0, MAX_DEPTH);
+  return [...dirs, safeFileName(offered)];
+}

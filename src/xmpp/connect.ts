@@ -21,6 +21,7 @@ import { createIqRequester } from './iq-requests.js';
 import { mapConnectError } from './connect-errors.js';
 import { useScramSha1, type ScramSha1 } from './scram-sha-1.js';
 import { destroySocket, fixUtf8Decoding, withDeadline } from './entity.js';
+import { redactedXml, type XmlTrace } from './trace.js';
 import type { IqHandler, XmppPort } from '../session/ports.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -43,6 +44,8 @@ export interface ConnectOptions {
   ca?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** -vv: told every element sent and received, credentials hidden. */
+  trace?: XmlTrace;
 }
 
 export interface XmppSession extends XmppPort {
@@ -88,6 +91,11 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
   let lastError: unknown;
   const closedListeners: Array<(error: Xep65Error) => void> = [];
   entity.on('error', (err: unknown) => (lastError = err));
+  if (opts.trace) {
+    const trace = opts.trace;
+    entity.on('element', (el: Element) => trace('in', redactedXml(el)));
+    entity.on('send', (el: Element) => trace('out', redactedXml(el)));
+  }
   entity.on('element', (el: Element) => {
     if (!el.is('success', NS_SASL) || !scram) return;
     try {

@@ -1,0 +1,23 @@
+// What each command module gives main.ts: a yargs command whose handler picks the Command to
+// run once parsing succeeded, with the loaded configuration file at hand.
+import type { Config, LoadedConfig } from './config-file.js';
+import type { View } from './view.js';
+
+export type Command = (view: View, signal: AbortSignal) => Promise<number>;
+
+export interface CommandContext {
+  env: NodeJS.ProcessEnv;
+  config: LoadedConfig;
+  choose(command: Command): void;
+  /** Set once the view exists when -vv asked for the XML. */
+  trace?: (direction: 'in' | 'out', xml: string) => void;
+}
+
+/**
+ * The file's values for options without an environment variable, given to yargs as config:
+ * below flags, above defaults (flags > env > file > defaults). Settings with an environment
+ * variable (account, server, component) are resolved where they are used, env before file.
+ */
+export function configFor(config: LoadedConfig, keys: readonly string[]): Config {
+  return Object.fromEntries(Object.entries(config.values).filter(([k]) => keys.includes(k)));
+}

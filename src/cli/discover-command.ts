@@ -1,0 +1,46 @@
+// `xep65 discover [JID]`: prints the discover report (src/transfer/discover.ts) for people, or
+// as one JSON record with --json. Exit 0 when the report could be made, whatever it says.
+import type { Argv, CommandModule } from 'yargs';
+import { discover, type DiscoverReport } from '../transfer/discover.js';
+import { resolveAccount, type AccountArgs } from './account.js';
+import type { CommandContext } from './command.js';
+import { EXIT } from './exit-codes.js';
+import { printable } from './format.js';
+
+export function discoverCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: 'discover [contact]',
+    describe: "show the server's proxies (checked over SOCKS5), what a contact's client supports, and the addresses we would offer",
+    builder: (y: Argv) =>
+      y
+        .positional('contact', { type: 'string', describe: 'a full JID (user@host/resource) to ask what it supports' })
+        .option('resource', { type: 'string', default: 'xep65-discover', describe: 'our resource' }),
+    handler: (argv) =>
+      ctx.choose(async (view, signal) => {
+        const args = argv as unknown as AccountArgs & { contact?: string; json?: boolean };
+        const account = await resolveAccount(args, ctx, signal);
+        const report = await discover(account, args.contact, signal);
+        if (args.json) process.stdout.write(`${JSON.stringify({ event: 'discover', ...report })}\n`);
+        else process.stdout.write(describe(report));
+        void view;
+        return EXIT.ok;
+      }),
+  };
+}
+
+function describe(r: DiscoverReport): string {
+  const lines = [`Account: ${r.account}`, 'Proxies on the server:'];
+  if (r.proxies.length === 0) lines.push('  none found (disco#items of the server lists no proxy/bytestreams service)');
+  for (const p of r.proxies) lines.push(`  ${p.jid} ${p.host}:${p.port} ${p.reachable ? 'reachable' : `NOT reachable: ${printable(p.error ?? '')}`}`);
+  if (r.peer) {
+    lines.push(`Contact ${printable(r.peer.jid)}:`);
+    if (r.peer.error) lines.push(`  no answer to disco#info: ${printable(r.peer.error)}`);
+    else {
+      lines.push(`  identities: ${r.peer.identities.map(printable).join(', ') || 'none'}`);
+      lines.push(`  supports: ${r.peer.supports.join(', ') || 'nothing we know'}`);
+      lines.push(`  can receive from xep65: ${r.peer.canReceive ? 'yes (SI file transfer)' : 'no (needs SI file transfer with SOCKS5 bytestreams or IBB)'}`);
+    }
+  }
+  lines.push(`Our streamhost would offer: ${r.ownAddresses.join(', ') || 'no address (use --host)'}`);
+  return `${lines.join('\n')}\n`;
+}

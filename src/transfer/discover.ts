@@ -1,0 +1,67 @@
+// The `discover` use case, the first thing to run when a transfer fails: what the server offers
+// (SOCKS5 proxies found by disco, XEP-0065 §4, each checked reachable with a SOCKS5 handshake),
+// what a contact's client supports (disco#info, XEP-0030: SI file transfer, bytestreams, IBB,
+// Jingle file transfer), and which addresses our own streamhost would advertise.
+import { randomBytes } from 'node:crypto';
+import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
+import { discoverProxies } from '../session/proxy-discovery.js';
+import { buildDiscoInfoQuery, parseDiscoInfo } from '../stanzas/disco.js';
+import { NS_BYTESTREAMS, NS_IBB, NS_SI, NS_SI_FILE } from '../stanzas/ns.js';
+import { dialSocks5 } from '../transport/socks5-client.js';
+import { localAddresses } from '../transport/local-addresses.js';
+import { TIMEOUTS } from './timeouts.js';
+
+/** Features worth naming, by what a user would call them. */
+const FEATURES: Record<string, string> = {
+  [NS_SI]: 'si',
+  [NS_SI_FILE]: 'si-file-transfer',
+  [NS_BYTESTREAMS]: 'socks5-bytestreams',
+  [NS_IBB]: 'ibb',
+  'urn:xmpp:jingle:1': 'jingle',
+  'urn:xmpp:jingle:apps:file-transfer:5': 'jingle-file-transfer',
+  'urn:xmpp:jingle:apps:file-transfer:4': 'jingle-file-transfer-4',
+  'urn:xmpp:jingle:transports:s5b:1': 'jingle-s5b',
+  'urn:xmpp:jingle:transports:ibb:1': 'jingle-ibb',
+};
+
+export interface DiscoverReport {
+  account: string;
+  proxies: Array<{ jid: string; host: string; port: number; reachable: boolean; error?: string }>;
+  /** Present when a contact was named. */
+  peer?: { jid: string; identities: string[]; supports: string[]; canReceive: boolean; error?: string };
+  ownAddresses: string[];
+}
+
+export async function discover(account: AccountOptions, peer: string | undefined, signal?: AbortSignal): Promise<DiscoverReport> {
+  const xmpp = await connectAccount(account);
+  try {
+    const opts = { timeoutMs: TIMEOUTS.iqMs, ...(signal ? { signal } : {}) };
+    const [streamhosts, peerInfo] = await Promise.all([discoverProxies(xmpp, opts), peer === undefined ? undefined : describePeer(peer)]);
+    const proxies = await Promise.all(
+      streamhosts.map(async (s) => {
+        try {
+          const socket = await dialSocks5({ host: s.host, port: s.port, dstAddr: randomBytes(20).toString('hex'), timeoutMs: TIMEOUTS.perHostMs, ...(signal ? { signal } : {}) });
+          socket.destroy();
+          return { ...s, reachable: true };
+        } catch (err) {
+          return { ...s, reachable: false, error: (err as Error).message };
+        }
+      }),
+    );
+    return { account: xmpp.jid, proxies, ...(peerInfo ? { peer: peerInfo } : {}), ownAddresses: localAddresses() };
+  } finally {
+    await xmpp.close();
+  }
+
+  async function describePeer(jid: string): Promise<NonNullable<DiscoverReport['peer']>> {
+    try {
+      const answer = await xmpp.get(jid, buildDiscoInfoQuery(), { timeoutMs: TIMEOUTS.iqMs, ...(signal ? { signal } : {}) });
+      const info = answer ? parseDiscoInfo(answer) : { identities: [], features: [] };
+      const supports = info.features.map((f) => FEATURES[f]).filter((f): f is string => f !== undefined);
+      const canReceive = supports.includes('si') && supports.includes('si-file-transfer') && (supports.includes('socks5-bytestreams') || supports.includes('ibb'));
+      return { jid, identities: info.identities.map((i) => `${i.category}/${i.type}${i.name ? ` (${i.name})` : ''}`), supports, canReceive };
+    } catch (err) {
+      return { jid, identities: [], supports: [], canReceive: false, error: (err as Error).message };
+    }
+  }
+}
