@@ -21,3 +21,9 @@ export interface CommandContext {
 export function configFor(config: LoadedConfig, keys: readonly string[]): Config {
   return Object.fromEntries(Object.entries(config.values).filter(([k]) => keys.includes(k)));
 }
+
+/**
+ * What a lone '-' (standard input) becomes before yargs parses: yargs drops '-' from positionals.
+ * No real argument can hold a NUL, so nothing else can be mistaken for it.
+ */
+export const STDIN_ARG = '\u0000-';

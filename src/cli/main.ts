@@ -9,7 +9,7 @@ import { proxyCommand } from './proxy-command.js';
 import { discoverCommand } from './discover-command.js';
 import { configCommand } from './config-command.js';
 import { loadConfig } from './config-file.js';
-import type { Command, CommandContext } from './command.js';
+import { STDIN_ARG, type Command, type CommandContext } from './command.js';
 import { createView } from './view.js';
 import { createJsonView } from './json-view.js';
 
@@ -34,9 +34,10 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
   try {
     const config = loadConfig(configArg(args), io.env);
     ctx = { env: io.env, config, choose: (c) => (command = c) };
-    const argv = await parser(args, ctx).parseAsync();
+    const argv = await parser(args.map((a) => (a === '-' ? STDIN_ARG : a)), ctx).parseAsync();
     verbose = Number(argv.verbose ?? 0);
     quiet = argv.quiet === true;
+    if (quiet && verbose > 0) throw new Xep65Error('usage', '--quiet and --verbose cannot be used together');
     json = argv.json === true;
   } catch (err) {
     io.stderr.write(`xep65: ${(err as Error).message}\nTry 'xep65 --help'.\n`);
@@ -91,7 +92,6 @@ function parser(args: string[], c: CommandContext): Argv<GlobalArgs> {
     .option('verbose', { alias: 'v', type: 'count', describe: 'say more: the negotiation and timings (-v), the XML with credentials hidden (-vv)', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors on stderr (results still go to stdout)', global: true })
     .option('json', { type: 'boolean', describe: 'print one JSON object per event on stdout instead of messages', global: true })
-    .conflicts('quiet', 'verbose')
     .command(sendCommand(c))
     .command(receiveCommand(c))
     .command(proxyCommand(c))

@@ -8,7 +8,7 @@ import { expandSources, type SendSource } from '../transfer/send-sources.js';
 import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
 import { resolveAccount, type AccountArgs } from './account.js';
-import { configFor, type CommandContext } from './command.js';
+import { configFor, STDIN_ARG, type CommandContext } from './command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { parseHostPort } from './host-port.js';
 import { parseDuration, parseSize } from './units.js';
@@ -72,7 +72,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Xep65Error('usage', `--port: bad port ${args.port}`);
   if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new Xep65Error('usage', `--parallel must be a whole number ≥ 1, not ${args.parallel}`);
   const signal = args.timeout === undefined ? outer : AbortSignal.any([outer, timeoutSignal(parseDuration(args.timeout, '--timeout'))]);
-  const expanded = await expandSources(args.paths.slice(0, -1), {
+  const expanded = await expandSources(args.paths.slice(0, -1).map((p) => (p === STDIN_ARG ? '-' : p)), {
     tar: args.tar,
     ...(args.name !== undefined ? { name: args.name } : {}),
     ...(args.size !== undefined ? { stdinSize: parseSize(args.size, '--size') } : {}),

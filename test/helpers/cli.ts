@@ -1,7 +1,8 @@
 // Runs the real CLI (bin/xep65.js) as a child process, the way a user or a script would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { PrivateProsody } from './prosody.js';
@@ -37,13 +38,24 @@ export function accountEnv(prosody: PrivateProsody, user: string, password: stri
   };
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface CliOptions {
+  /** A file to give as standard input (default: none). */
+  stdinFile?: string;
+  /** Also keep standard output as bytes (binary data written with --stdout). */
+  onStdoutBytes?: (chunk: Buffer) => void;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000, opts: CliOptions = {}): RunningCli {
+  const stdin = opts.stdinFile ? openSync(opts.stdinFile, 'r') : 'ignore';
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+  if (typeof stdin === 'number') closeSync(stdin);
+  if (opts.onStdoutBytes) child.stdout!.on('data', opts.onStdoutBytes);
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
+  const decoder = new StringDecoder('utf8');
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += opts.onStdoutBytes ? '' : decoder.write(d);
     listeners.forEach((l) => l());
   });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -82,8 +94,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120
   };
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<CliResult> {
-  return startCli(args, env, timeoutMs).done;
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number, opts?: CliOptions): Promise<CliResult> {
+  return startCli(args, env, timeoutMs, opts).done;
 }
 
 export async function sha256File(file: string): Promise<string> {
