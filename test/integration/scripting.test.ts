@@ -209,6 +209,24 @@ describe('xep65 for scripts and cron', () => {
     assert.deepEqual(peer.supports.filter((s) => ['si', 'si-file-transfer', 'socks5-bytestreams', 'ibb'].includes(s)).sort(), ['ibb', 'si', 'si-file-transfer', 'socks5-bytestreams']);
   });
 
+  test('Ctrl-C mid-transfer: exit 130, the sender stops too, and --keep-partial keeps the .part file', async () => {
+    const dir = await newDir();
+    const file = await randomFile(6_000_000);
+    const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--keep-partial', '--json'], bob);
+    await receiver.waitForStdout(/"event":"ready"/);
+    // In-band only (no streamhost to offer): slow enough to interrupt in the middle.
+    const sender = startCli(['send', file, bobFull(), '--no-proxy', '--no-direct'], alice);
+    await receiver.waitForStdout(/"event":"progress"/, 30_000);
+    receiver.child.kill('SIGINT');
+    const [got, sent] = await Promise.all([receiver.done, sender.done]);
+    assert.equal(got.code, 130, got.stderr);
+    assert.notEqual(sent.code, 0);
+    const parts = (await readdir(dir)).filter((f) => f.endsWith('.part'));
+    assert.equal(parts.length, 1);
+    const size = (await stat(path.join(dir, parts[0]!))).size;
+    assert.ok(size > 0 && size < 6_000_000, `part file of ${size} bytes`);
+  });
+
   test('completion prints a shell script naming the commands', async () => {
     const out = await runCli(['completion'], { PATH: process.env.PATH });
     assert.equal(out.code, 0, out.stderr);

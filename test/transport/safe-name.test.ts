@@ -1,7 +1,11 @@
 // Offered names are untrusted (XEP-0096 §7): what safeFileName keeps and drops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { numberedName, safeFileName } from '../../src/transport/safe-name.js';
+import { mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { numberedName, safeFileName, safeRelativePath } from '../../src/transport/safe-name.js';
+import { placeUnder } from '../../src/transport/place.js';
 
 test('paths, dots and control characters never survive', () => {
   const cases: Array<[string, string]> = [
@@ -34,4 +38,27 @@ test('numbered alternatives keep the extension', () => {
   assert.equal(numberedName('a.txt', 2), 'a (2).txt');
   assert.equal(numberedName('noext', 1), 'noext (1)');
   assert.equal(numberedName('.hidden', 1), '.hidden (1)');
+});
+
+test('relative names from a directory send keep their folders, cleaned, and never climb out', () => {
+  assert.deepEqual(safeRelativePath('album/sub/b.bin'), ['album', 'sub', 'b.bin']);
+  assert.deepEqual(safeRelativePath('../../etc/passwd'), ['etc', 'passwd']);
+  assert.deepEqual(safeRelativePath('/abs/./x/../y'), ['abs', 'x', 'y']);
+  assert.deepEqual(safeRelativePath('.hidden/\u202eevil.txt'), ['hidden', 'evil.txt']);
+  assert.equal(safeRelativePath('a/'.repeat(40) + 'f').length, 17, 'at most 16 folders');
+});
+
+test('placeUnder creates the folders, and refuses a planted symlink that leads outside', async () => {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'xep65-place-'));
+  const outside = await mkdtemp(path.join(os.tmpdir(), 'xep65-outside-'));
+  try {
+    const placed = await placeUnder(base, ['album', 'sub', 'b.bin']);
+    assert.deepEqual(placed, { dir: path.join(base, 'album', 'sub'), name: 'b.bin' });
+    assert.ok((await stat(placed.dir)).isDirectory());
+    await symlink(outside, path.join(base, 'link'));
+    await assert.rejects(placeUnder(base, ['link', 'x.bin']), /leads outside/);
+  } finally {
+    await rm(base, { recursive: true });
+    await rm(outside, { recursive: true });
+  }
 });

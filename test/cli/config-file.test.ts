@@ -1,0 +1,70 @@
+// The configuration file's TOML subset, its key checks and the password-file mode rule.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultConfigPath, loadConfig, parseConfig } from '../../src/cli/config-file.js';
+import { parseDuration, parseSize } from '../../src/cli/units.js';
+
+test('strings with escapes, numbers, booleans, arrays and comments', () => {
+  const values = parseConfig(
+    ['# account', 'jid = "alice@example.org"  # trailing comment', 'password = "p#ss \\"quoted\\" \\\\"', 'retry = 3', 'accept-all = true', 'from = ["example.org", "bob@example.net"]', 'proxy = "proxy.example.org"', ''].join('\n'),
+    'cfg',
+  );
+  assert.deepEqual(values, {
+    jid: 'alice@example.org',
+    password: 'p#ss "quoted" \\',
+    retry: 3,
+    'accept-all': true,
+    from: ['example.org', 'bob@example.net'],
+    proxy: ['proxy.example.org'],
+  });
+});
+
+test('mistakes name the file and line', () => {
+  assert.throws(() => parseConfig('jid = alice', 'cfg'), /cfg:1: expected a "quoted string"/);
+  assert.throws(() => parseConfig('\ncolour = "red"', 'cfg'), /cfg:2: unknown setting 'colour'/);
+  assert.throws(() => parseConfig('retry = "3"', 'cfg'), /cfg:1: expected a number/);
+  assert.throws(() => parseConfig('jid = "a"\njid = "b"', 'cfg'), /cfg:2: 'jid' is set twice/);
+  assert.throws(() => parseConfig('just words', 'cfg'), /cfg:1: expected key = value/);
+});
+
+test('the default path follows XDG_CONFIG_HOME, else ~/.config; a missing default file is fine, a missing --config is not', async () => {
+  assert.equal(defaultConfigPath({ XDG_CONFIG_HOME: '/x', HOME: '/h' }), '/x/xep65/config');
+  assert.equal(defaultConfigPath({ HOME: '/h' }), '/h/.config/xep65/config');
+  assert.equal(defaultConfigPath({ XDG_CONFIG_HOME: 'relative', HOME: '/h' }), '/h/.config/xep65/config');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xep65-cfg-'));
+  try {
+    assert.equal(loadConfig(undefined, { HOME: dir }).found, false);
+    assert.throws(() => loadConfig(path.join(dir, 'nope'), {}), { code: 'usage' });
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('a password in a file readable by group or others is refused with the fix; mode 600 is read', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xep65-cfg-'));
+  const file = path.join(dir, 'config');
+  try {
+    await writeFile(file, 'password = "secret"\n');
+    for (const mode of [0o640, 0o604]) {
+      await chmod(file, mode);
+      assert.throws(() => loadConfig(file, {}), /readable by others .*run: chmod 600/);
+    }
+    await chmod(file, 0o600);
+    assert.equal(loadConfig(file, {}).values.password, 'secret');
+    await writeFile(file, 'jid = "a@b"\n');
+    await chmod(file, 0o644);
+    assert.equal(loadConfig(file, {}).values.jid, 'a@b', 'without a password the mode does not matter');
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('durations and sizes as users type them', () => {
+  assert.deepEqual(['30', '30s', '5m', '1.5h', '1d'].map((d) => parseDuration(d, 'x')), [30, 30, 300, 5400, 86400]);
+  assert.deepEqual(['100', '10k', '2.5M', '1G', '1KiB', '2MiB'].map((s) => parseSize(s, 'x')), [100, 10_000, 2_500_000, 1e9, 1024, 2 * 1024 * 1024]);
+  for (const bad of ['', '0', '-1s', '5 minutes', 'soon']) assert.throws(() => parseDuration(bad, '--timeout'), /--timeout takes a duration/);
+  for (const bad of ['', '5 apples', '-1', 'big']) assert.throws(() => parseSize(bad, '--max-size'), /--max-size takes a size/);
+});
