@@ -81,6 +81,8 @@ export async function createView(opts: ViewOptions): Promise<View> {
           return say(color.yellow(`Declined ${printable(e.file.name)} from ${printable(e.peer)}`));
         case 'proxies':
           return verbose ? say(`Proxies: ${e.streamhosts.map((s) => `${s.jid} ${s.host}:${s.port}`).join(', ') || 'none'}`) : undefined;
+        case 'streamhost-tried':
+          return verbose ? say(color.dim(`Trying streamhost ${e.streamhost.jid} ${e.streamhost.host}:${e.streamhost.port}`)) : undefined;
         case 'streamhost-failed':
           return verbose ? say(color.dim(`Streamhost ${e.streamhost.jid} ${e.streamhost.host}:${e.streamhost.port} failed: ${e.error.message}`)) : undefined;
         case 'streamhost-used':

@@ -25,6 +25,8 @@ export interface ConnectStreamhostsOptions {
   graceMs?: number;
   signal?: AbortSignal;
   onFailed?: (streamhost: Streamhost, error: Error) => void;
+  /** Told as each candidate is started. */
+  onTried?: (streamhost: Streamhost) => void;
 }
 
 export function connectToStreamhosts(
@@ -70,6 +72,7 @@ export function connectToStreamhosts(
       const streamhost = streamhosts[index]!;
       const controller = new AbortController();
       controllers.push(controller);
+      opts.onTried?.(streamhost);
       opts
         .dial({ host: streamhost.host, port: streamhost.port, dstAddr: opts.dstAddr, timeoutMs: timeoutFor(), signal: controller.signal })
         .then(

@@ -9,6 +9,8 @@ export type TransferEvent =
   | { kind: 'accepted'; peer: string; sid: string; method: string }
   | { kind: 'declined'; peer: string; sid: string; file: FileInfo; reason: string }
   | { kind: 'proxies'; streamhosts: Streamhost[] }
+  /** The receiver starts connecting to a streamhost (in offered order, staggered). */
+  | { kind: 'streamhost-tried'; sid: string; streamhost: Streamhost }
   | { kind: 'streamhost-failed'; sid: string; streamhost: Streamhost; error: Error }
   | { kind: 'streamhost-used'; sid: string; streamhost: Streamhost }
   /** The bytes go in-band (XEP-0047), chosen or as the fallback after SOCKS5 failed. */

@@ -116,6 +116,7 @@ export function serveTarget(opts: TargetOptions): Target {
         budgetMs: opts.connectBudgetMs,
         signal: opts.signal,
         onFailed: (s, error) => opts.onEvent({ kind: 'streamhost-failed', sid: offer.sid, streamhost: s, error }),
+        onTried: (s) => opts.onEvent({ kind: 'streamhost-tried', sid: offer.sid, streamhost: s }),
       });
       opts.onEvent({ kind: 'streamhost-used', sid: offer.sid, streamhost });
       opts.onStream(offer, stream);
