@@ -74,8 +74,13 @@ export function serveTarget(opts: TargetOptions): Target {
     const offer: IncomingOffer = { from, sid, file };
     if (pending.has(keyOf(from, sid))) return buildError('modify', 'bad-request', { text: 'duplicate stream id' });
     opts.onEvent({ kind: 'offer', from, sid, file });
-    if (!(await opts.decide(offer))) {
-      opts.onEvent({ kind: 'declined', peer: from, sid, file, reason: 'not accepted' });
+    // An offer still waiting for its answer when we are interrupted is declined, not left hanging.
+    const accepted = await opts.decide(offer).catch((err: unknown) => {
+      if (err instanceof Xep65Error && err.code === 'aborted') return false;
+      throw err;
+    });
+    if (!accepted) {
+      opts.onEvent({ kind: 'declined', peer: from, sid, file, reason: opts.signal?.aborted ? 'interrupted' : 'not accepted' });
       return buildError('cancel', 'forbidden', { text: 'Offer Declined' });
     }
     wait(offer, ibbAllowed, opts.streamhostOfferTimeoutMs, new Xep65Error('timeout', `${from} sent no stream after the file was accepted`));
