@@ -11,6 +11,7 @@ import { parseHostPort } from './host-port.js';
 import { promptHidden } from './prompt.js';
 import { parseDuration } from './units.js';
 import type { Config, ConfigValue } from './config-file.js';
+import type { CommandContext } from './command.js';
 
 export interface AccountArgs {
   jid?: string;
@@ -26,7 +27,7 @@ export interface AccountArgs {
 
 export async function resolveAccount(
   args: AccountArgs,
-  ctx: { env: NodeJS.ProcessEnv; config: { values: Config }; trace?: (direction: 'in' | 'out', xml: string) => void },
+  ctx: Pick<CommandContext, 'env' | 'config' | 'trace' | 'onEvent'>,
   signal?: AbortSignal,
 ): Promise<AccountOptions> {
   const { env } = ctx;
@@ -47,6 +48,7 @@ export async function resolveAccount(
     timeoutMs: args.connectTimeout !== undefined ? parseDuration(args.connectTimeout, '--connect-timeout') * 1000 : TIMEOUTS.loginMs,
     retries: args.retry ?? (typeof file.retry === 'number' ? file.retry : 0),
     ...(ctx.trace ? { trace: ctx.trace } : {}),
+    onRetry: (error, seconds) => ctx.onEvent?.({ kind: 'login-retry', error, seconds }),
     signal,
   };
 }

@@ -2,6 +2,7 @@
 // run once parsing succeeded, with the loaded configuration file at hand.
 import type { Config, LoadedConfig } from './config-file.js';
 import type { View } from './view.js';
+import type { TransferEvent } from '../session/events.js';
 
 export type Command = (view: View, signal: AbortSignal) => Promise<number>;
 
@@ -11,6 +12,8 @@ export interface CommandContext {
   choose(command: Command): void;
   /** Set once the view exists when -vv asked for the XML. */
   trace?: (direction: 'in' | 'out', xml: string) => void;
+  /** Set once the view exists: for events from before a use case starts (login retries). */
+  onEvent?: (event: TransferEvent) => void;
 }
 
 /**

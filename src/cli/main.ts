@@ -48,6 +48,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
   const view = json ? createJsonView(io.stdout) : await createView({ verbose, quiet, stdout: io.stdout, stderr: io.stderr, env: io.env });
   view.onEvent({ kind: 'timing', phase: 'startup', ms: Math.round(performance.now()) });
   if (verbose >= 2 && ctx) ctx.trace = (direction, xml) => view.onEvent({ kind: 'xml', direction, xml });
+  if (ctx) ctx.onEvent = (e) => view.onEvent(e);
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -112,6 +112,8 @@ export async function createView(opts: ViewOptions): Promise<View> {
           return write(color.red(`Failed ${printable(e.file.name)} from ${printable(e.peer)}: ${printable(e.error.message)}`));
         case 'timing':
           return verbose ? say(color.dim(`timing: ${e.phase} ${e.ms.toFixed(1)} ms`)) : undefined;
+        case 'login-retry':
+          return say(color.yellow(`${printable(e.error.message)}; trying again in ${e.seconds} s`));
         case 'exec':
           return e.status === 0 ? (verbose ? say(`--exec exited 0 for ${e.path}`) : undefined) : undefined; // a failure is reported as the transfer's error
         case 'xml':

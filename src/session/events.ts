@@ -18,6 +18,8 @@ export type TransferEvent =
   | { kind: 'progress'; sid: string; bytes: number; total: number }
   | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string }
   | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error }
+  /** The server could not be reached; the login is tried again (--retry). */
+  | { kind: 'login-retry'; error: Error; seconds: number }
   /** The --exec command ran for a saved file. */
   | { kind: 'exec'; path: string; command: string; status: number }
   /** An XML element sent or received (-vv), credentials hidden. */

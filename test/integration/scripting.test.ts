@@ -228,6 +228,22 @@ describe('xep65 for scripts and cron', () => {
     assert.ok(size > 0 && size < 6_000_000, `part file of ${size} bytes`);
   });
 
+  test('send --timeout gives up a transfer still running (exit 7); --retry tries an unreachable server again (exit 3)', async () => {
+    const dir = await newDir();
+    const file = await randomFile(6_000_000);
+    // In-band only: too slow to finish 6 MB within 1 s here.
+    const slow = await transfer(['--accept-all', '--dir', dir, '--count', '1'], [file, bobFull(), '--no-proxy', '--no-direct', '--timeout', '1s']);
+    assert.equal(slow.sender.code, 7, slow.sender.stderr);
+    assert.match(slow.sender.stderr, /not sent within --timeout 1 s/);
+    assert.notEqual(slow.receiver.code, 0);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.part')), [], 'the receiver removed its part file');
+    const started = Date.now();
+    const unreachable = await runCli(['send', file, bobFull(), '--server', '127.0.0.1:1', '--retry', '1'], alice);
+    assert.equal(unreachable.code, 3, unreachable.stderr);
+    assert.match(unreachable.stderr, /connection refused; trying again in 1 s/);
+    assert.ok(Date.now() - started >= 1000);
+  });
+
   test('completion prints a shell script naming the commands', async () => {
     const out = await runCli(['completion'], { PATH: process.env.PATH });
     assert.equal(out.code, 0, out.stderr);
