@@ -45,12 +45,16 @@ export async function resolveAccount(
     resource: parts.resource ?? args.resource,
     ...(server ? { server: serverAddress(server) } : {}),
     ...(caFile ? { ca: await readText(caFile, '--ca-file') } : {}),
-    timeoutMs: args.connectTimeout !== undefined ? parseDuration(args.connectTimeout, '--connect-timeout') * 1000 : TIMEOUTS.loginMs,
+    timeoutMs: loginTimeoutMs(args.connectTimeout ?? str(file['connect-timeout'])),
     retries: args.retry ?? (typeof file.retry === 'number' ? file.retry : 0),
     ...(ctx.trace ? { trace: ctx.trace } : {}),
     onRetry: (error, seconds) => ctx.onEvent?.({ kind: 'login-retry', error, seconds }),
     signal,
   };
+}
+
+function loginTimeoutMs(text: string | undefined): number {
+  return text === undefined ? TIMEOUTS.loginMs : parseDuration(text, '--connect-timeout') * 1000;
 }
 
 function str(value: ConfigValue | undefined): string | undefined {

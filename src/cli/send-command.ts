@@ -102,17 +102,19 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
       await sendFileTo(request);
     };
     const failures = await eachLimited(expanded.sources, args.parallel, one, signal);
-    // One file: its error is the command's error (one line, its exit status); several: each was reported.
-    if (expanded.sources.length === 1 && failures.length === 1) throw failures[0]!;
-    return failures;
+    // One file: its error is the command's error (one line, its exit status). Several: each
+    // failure is reported as it is, naming the file, and the first decides the exit status.
+    if (expanded.sources.length === 1 && failures.length === 1) throw failures[0]!.error;
+    for (const { source, error } of failures) view.error(new Xep65Error(error.code, `${source.name}: ${error.message}`, { cause: error }), exitCodeFor(error.code));
+    return failures.map((f) => f.error);
   } finally {
     await expanded.cleanup();
   }
 }
 
 /** Runs `fn` over `items`, at most `limit` at once; a failure is reported and the rest go on (unless cancelled). */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, signal: AbortSignal): Promise<Xep65Error[]> {
-  const failures: Xep65Error[] = [];
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, signal: AbortSignal): Promise<Array<{ source: T; error: Xep65Error }>> {
+  const failures: Array<{ source: T; error: Xep65Error }> = [];
   let next = 0;
   const worker = async () => {
     while (next < items.length && !signal.aborted) {
@@ -122,7 +124,7 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
       } catch (err) {
         const error = err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err });
         if (error.code === 'aborted' || error.code === 'usage') throw timeoutOr(error, signal);
-        failures.push(timeoutOr(error, signal));
+        failures.push({ source: item, error: timeoutOr(error, signal) });
       }
     }
   };

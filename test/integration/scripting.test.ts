@@ -244,6 +244,20 @@ describe('xep65 for scripts and cron', () => {
     assert.ok(Date.now() - started >= 1000);
   });
 
+  test('several files: one declined is reported by name, the others still go, the first failure decides the exit status', async () => {
+    const dir = await newDir();
+    const small = await randomFile(1000, 'small.bin');
+    const big = await randomFile(3_000_000, 'big.bin');
+    const running = startCli(['receive', '--accept-all', '--max-size', '1M', '--dir', dir, '--count', '1'], bob);
+    await running.waitForStderr(/Waiting for files as /);
+    const sender = await runCli(['send', big, small, bobFull(), ...DIRECT], alice);
+    const receiver = await running.done;
+    assert.equal(sender.code, 4, sender.stderr);
+    assert.match(sender.stderr, /xep65: big\.bin: .*declined/i);
+    assert.equal(receiver.code, 0, receiver.stderr);
+    assert.deepEqual(await readdir(dir), ['small.bin']);
+  });
+
   test('completion prints a shell script naming the commands', async () => {
     const out = await runCli(['completion'], { PATH: process.env.PATH });
     assert.equal(out.code, 0, out.stderr);
