@@ -104,7 +104,7 @@ export async function createView(opts: ViewOptions): Promise<View> {
         }
         case 'done':
           endBar(e.sid);
-          say(color.green(`${e.path ? 'Saved' : 'Sent'} ${e.path ?? printable(e.file.name)}: ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s (${formatRate(e.bytes, e.seconds)})`));
+          say(color.green(`${e.path ? `Saved ${e.path}` : e.stdout ? `Wrote ${printable(e.file.name)} to standard output` : `Sent ${printable(e.file.name)}`}: ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s (${formatRate(e.bytes, e.seconds)})`));
           if (e.path) opts.stdout.write(`${e.path}\n`);
           return;
         case 'failed':

@@ -16,7 +16,8 @@ export type TransferEvent =
   /** The bytes go in-band (XEP-0047), chosen or as the fallback after SOCKS5 failed. */
   | { kind: 'ibb-opened'; sid: string; blockSize: number }
   | { kind: 'progress'; sid: string; bytes: number; total: number }
-  | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string }
+  /** path: where a received file was saved; stdout: it went to standard output (receive --stdout). */
+  | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string; stdout?: true }
   | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error }
   /** The server could not be reached; the login is tried again (--retry). */
   | { kind: 'login-retry'; error: Error; seconds: number }

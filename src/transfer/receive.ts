@@ -79,7 +79,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
           if (saved.path !== undefined) result.saved.push(saved.path);
           else result.written++;
           const seconds = (Date.now() - started) / 1000;
-          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : {}) });
+          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : { stdout: true }) });
           if (saved.path !== undefined) await req.afterSave?.(saved.path);
           transferEnded();
         } catch (err) {

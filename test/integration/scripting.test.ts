@@ -72,6 +72,7 @@ describe('xep65 for scripts and cron', () => {
     assert.equal(receiver.code, 0, receiver.stderr);
     assert.equal(createHash('sha256').update(Buffer.concat(bytes)).digest('hex'), await sha256File(file));
     assert.match(receiver.stderr, /Offer from alice@.*backup\.tar/);
+    assert.match(receiver.stderr, /Wrote backup\.tar to standard output: 3\.00 MB/);
   });
 
   test('send - with a --size that standard input does not have sends nothing and exits 6', async () => {
