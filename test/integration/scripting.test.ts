@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startProsody, type PrivateProsody } from '../helpers/prosody.js';
@@ -257,6 +258,18 @@ describe('xep65 for scripts and cron', () => {
     assert.match(sender.stderr, /xep65: big\.bin: .*declined/i);
     assert.equal(receiver.code, 0, receiver.stderr);
     assert.deepEqual(await readdir(dir), ['small.bin']);
+  });
+
+  test('--connect-timeout bounds a login to a server that never answers (exit 3)', async () => {
+    const silent = net.createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const started = Date.now();
+    const result = await runCli(['discover', '--server', `127.0.0.1:${port}`, '--connect-timeout', '1s'], alice);
+    silent.close();
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /timed out/);
+    assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
   });
 
   test('completion prints a shell script naming the commands', async () => {
