@@ -1,7 +1,7 @@
 // `xep65 discover [JID]`: prints the discover report (src/transfer/discover.ts) for people, or
 // as one JSON record with --json. Exit 0 when the report could be made, whatever it says.
 import type { Argv, CommandModule } from 'yargs';
-import { discover, type DiscoverReport } from '../transfer/discover.js';
+import type { DiscoverReport } from '../transfer/discover.js';
 import { resolveAccount, type AccountArgs } from './account.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -16,13 +16,13 @@ export function discoverCommand(ctx: CommandContext): CommandModule {
         .positional('contact', { type: 'string', describe: 'a full JID (user@host/resource) to ask what it supports' })
         .option('resource', { type: 'string', default: 'xep65-discover', describe: 'our resource' }),
     handler: (argv) =>
-      ctx.choose(async (view, signal) => {
+      ctx.choose(async (_view, signal) => {
         const args = argv as unknown as AccountArgs & { contact?: string; json?: boolean };
         const account = await resolveAccount(args, ctx, signal);
+        const { discover } = await import('../transfer/discover.js');
         const report = await discover(account, args.contact, signal);
         if (args.json) process.stdout.write(`${JSON.stringify({ event: 'discover', ...report })}\n`);
         else process.stdout.write(describe(report));
-        void view;
         return EXIT.ok;
       }),
   };

@@ -2,7 +2,6 @@
 // from --secret-file or XEP65_COMPONENT_SECRET, never from argv. SIGUSR1 prints the counters.
 import { readFile } from 'node:fs/promises';
 import { Xep65Error } from '../errors.js';
-import { startProxy } from '../transfer/proxy.js';
 import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
 import { parseHostPort } from './host-port.js';
@@ -76,6 +75,7 @@ export async function runProxy(args: ProxyArgs, view: View, env: NodeJS.ProcessE
   }
   const server = parseHostPort(args.server ?? env.XEP65_SERVER ?? fromFile('server') ?? 'localhost', '--server');
 
+  const { startProxy } = await import('../transfer/proxy.js');
   const proxy = await startProxy({
     component: { jid, secret: await readSecret(args.secretFile ?? (env.XEP65_COMPONENT_SECRET ? undefined : fromFile('secret-file')), env), server: { host: server.host, port: server.port ?? DEFAULT_COMPONENT_PORT } },
     listen,

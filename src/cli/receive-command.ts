@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { Xep65Error } from '../errors.js';
-import { receiveFiles, type ReceiveSink } from '../transfer/receive.js';
+import type { ReceiveSink } from '../transfer/receive.js';
 import { resolveAccount, type AccountArgs } from './account.js';
 import { createAcceptPolicy } from './accept-policy.js';
 import { configFor, type CommandContext } from './command.js';
@@ -88,6 +88,7 @@ export async function runReceive(args: ReceiveArgs, view: View, ctx: CommandCont
     signal,
   );
   const count = args.stdout ? 1 : args.count;
+  const { receiveFiles } = await import('../transfer/receive.js');
   const result = await receiveFiles({
     account,
     sink,

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Argv, CommandModule } from 'yargs';
 import { Xep65Error } from '../errors.js';
-import { sendFileTo, type ProxyChoice, type SendRequest } from '../transfer/send.js';
-import { expandSources, type SendSource } from '../transfer/send-sources.js';
+import type { ProxyChoice, SendRequest } from '../transfer/send.js';
+import type { SendSource } from '../transfer/send-sources.js';
 import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
 import { resolveAccount, type AccountArgs } from './account.js';
@@ -72,6 +72,8 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Xep65Error('usage', `--port: bad port ${args.port}`);
   if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new Xep65Error('usage', `--parallel must be a whole number ≥ 1, not ${args.parallel}`);
   const signal = args.timeout === undefined ? outer : AbortSignal.any([outer, timeoutSignal(parseDuration(args.timeout, '--timeout'))]);
+  // Loaded here, not at start-up: `--help` and the other commands need none of it.
+  const [{ sendFileTo }, { expandSources }] = await Promise.all([import('../transfer/send.js'), import('../transfer/send-sources.js')]);
   const expanded = await expandSources(args.paths.slice(0, -1).map((p) => (p === STDIN_ARG ? '-' : p)), {
     tar: args.tar,
     ...(args.name !== undefined ? { name: args.name } : {}),
