@@ -99,8 +99,10 @@ function connectSides(a: net.Socket, b: net.Socket, adopt: boolean): [Side, Side
     from.blocked = true;
     return false;
   };
-  const adoptedA = adopt ? adoptSocket(a, (chunk, buffer) => forward(sa, sb)(chunk, () => adoptedA!.reads.recycle(buffer))) : undefined;
-  const adoptedB = adoptedA ? adoptSocket(b, (chunk, buffer) => forward(sb, sa)(chunk, () => adoptedB!.reads.recycle(buffer))) : undefined;
+  const aToB = forward(sa, sb);
+  const bToA = forward(sb, sa);
+  const adoptedA = adopt ? adoptSocket(a, (chunk, buffer) => aToB(chunk, () => adoptedA!.reads.recycle(buffer))) : undefined;
+  const adoptedB = adoptedA ? adoptSocket(b, (chunk, buffer) => bToA(chunk, () => adoptedB!.reads.recycle(buffer))) : undefined;
   if (adoptedA && adoptedB) {
     sa.socket = adoptedA.socket;
     sb.socket = adoptedB.socket;
@@ -110,13 +112,13 @@ function connectSides(a: net.Socket, b: net.Socket, adopt: boolean): [Side, Side
     // b could not be adopted: a is gone as an object, so both keep going through its new socket.
     sa.socket = adoptedA.socket;
   }
-  for (const [from, to] of [
-    [sa, sb],
-    [sb, sa],
+  for (const [from, move] of [
+    [sa, aToB],
+    [sb, bToA],
   ] as const) {
     if (from === sa && adoptedA) continue;
     from.socket.on('data', (chunk: Buffer) => {
-      if (!forward(from, to)(chunk)) from.socket.pause();
+      if (!move(chunk)) from.socket.pause();
     });
   }
   return [sa, sb];
