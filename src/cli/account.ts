@@ -10,7 +10,7 @@ import { TIMEOUTS } from '../transfer/timeouts.js';
 import { parseHostPort } from './host-port.js';
 import { promptHidden } from './prompt.js';
 import { parseDuration } from './units.js';
-import type { Config, ConfigValue } from './config-file.js';
+import { configString, type Config } from './config-file.js';
 import type { CommandContext } from './command.js';
 
 export interface AccountArgs {
@@ -32,20 +32,20 @@ export async function resolveAccount(
 ): Promise<AccountOptions> {
   const { env } = ctx;
   const file = ctx.config.values;
-  const jid = args.jid ?? env.XEP65_JID ?? str(file.jid);
-  if (!jid) throw new Xep65Error('usage', 'no account: pass --jid or set XEP65_JID');
+  const jid = args.jid ?? env.XEP65_JID ?? configString(file, 'jid');
+  if (!jid) throw new Xep65Error('usage', 'no account: pass --jid or set XEP65_JID (or set jid in the config file)');
   const parts = parseJid(jid);
   if (!parts.local) throw new Xep65Error('usage', `--jid must be an account like user@example.org, not '${jid}'`);
   const bare = `${parts.local}@${parts.domain}`;
-  const server = args.server ?? env.XEP65_SERVER ?? str(file.server);
-  const caFile = args.caFile ?? env.XEP65_CA_FILE ?? str(file['ca-file']);
+  const server = args.server ?? env.XEP65_SERVER ?? configString(file, 'server');
+  const caFile = args.caFile ?? env.XEP65_CA_FILE ?? configString(file, 'ca-file');
   return {
     jid: bare,
     password: await resolvePassword(args.passwordFile, env, bare, signal, file),
     resource: parts.resource ?? args.resource,
     ...(server ? { server: serverAddress(server) } : {}),
     ...(caFile ? { ca: await readText(caFile, '--ca-file') } : {}),
-    timeoutMs: loginTimeoutMs(args.connectTimeout ?? str(file['connect-timeout'])),
+    timeoutMs: loginTimeoutMs(args.connectTimeout ?? configString(file, 'connect-timeout')),
     retries: args.retry ?? (typeof file.retry === 'number' ? file.retry : 0),
     ...(ctx.trace ? { trace: ctx.trace } : {}),
     onRetry: (error, seconds) => ctx.onEvent?.({ kind: 'login-retry', error, seconds }),
@@ -57,12 +57,8 @@ function loginTimeoutMs(text: string | undefined): number {
   return text === undefined ? TIMEOUTS.loginMs : parseDuration(text, '--connect-timeout') * 1000;
 }
 
-function str(value: ConfigValue | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 async function resolvePassword(flag: string | undefined, env: NodeJS.ProcessEnv, jid: string, signal: AbortSignal | undefined, config: Config): Promise<string> {
-  const file = flag ?? (env.XEP65_PASSWORD ? undefined : str(config['password-file']));
+  const file = flag ?? (env.XEP65_PASSWORD ? undefined : configString(config, 'password-file'));
   if (file) {
     const text = await readText(file, '--password-file');
     const password = text.split(/\r?\n/)[0] ?? '';
@@ -70,10 +66,10 @@ async function resolvePassword(flag: string | undefined, env: NodeJS.ProcessEnv,
     return password;
   }
   if (env.XEP65_PASSWORD) return env.XEP65_PASSWORD;
-  const stored = str(config.password);
+  const stored = configString(config, 'password');
   if (stored) return stored;
   if (process.stdin.isTTY && process.stderr.isTTY) return promptHidden(`Password for ${jid}: `, signal);
-  throw new Xep65Error('usage', 'no password: set XEP65_PASSWORD or pass --password-file FILE');
+  throw new Xep65Error('usage', 'no password: set XEP65_PASSWORD or pass --password-file FILE (or set password-file in the config file)');
 }
 
 function serverAddress(value: string): { host: string; port: number } {

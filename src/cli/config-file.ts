@@ -39,6 +39,12 @@ export const CONFIG_KEYS: Record<string, 'string' | 'number' | 'boolean' | 'stri
   'secret-file': 'string',
 };
 
+/** A string setting of the file, if it holds one. */
+export function configString(values: Config, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
 export interface LoadedConfig {
   path: string;
   /** Whether the file exists; a missing default file is no error, a missing --config file is. */

@@ -9,7 +9,7 @@ import type { View } from './view.js';
 import type { Argv, CommandModule } from 'yargs';
 import { configFor, type CommandContext } from './command.js';
 import { EXIT } from './exit-codes.js';
-import type { Config } from './config-file.js';
+import { configString, type Config } from './config-file.js';
 
 export function proxyCommand(ctx: CommandContext): CommandModule {
   return {
@@ -56,7 +56,7 @@ export interface ProxyArgs {
 const DEFAULT_COMPONENT_PORT = 5347;
 
 export async function runProxy(args: ProxyArgs, view: View, env: NodeJS.ProcessEnv, signal: AbortSignal, file: Config = {}): Promise<void> {
-  const fromFile = (key: string) => (typeof file[key] === 'string' ? (file[key] as string) : undefined);
+  const fromFile = (key: string) => configString(file, key);
   const jid = args.component ?? env.XEP65_COMPONENT ?? fromFile('component');
   if (!jid) throw new Xep65Error('usage', 'no component: pass --component JID (the name the server gives the component, e.g. proxy.example.org)');
   const parts = parseJid(jid);

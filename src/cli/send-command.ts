@@ -72,6 +72,8 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Xep65Error('usage', `--port: bad port ${args.port}`);
   if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new Xep65Error('usage', `--parallel must be a whole number ≥ 1, not ${args.parallel}`);
   const signal = args.timeout === undefined ? outer : AbortSignal.any([outer, timeoutSignal(parseDuration(args.timeout, '--timeout'))]);
+  // Once, before standard input is read: a password prompt asks once, a missing one fails first.
+  const base = await resolveAccount({ ...args, resource: args.resource ?? '' }, ctx, signal);
   // Loaded here, not at start-up: `--help` and the other commands need none of it.
   const [{ sendFileTo }, { expandSources }] = await Promise.all([import('../transfer/send.js'), import('../transfer/send-sources.js')]);
   const expanded = await expandSources(args.paths.slice(0, -1).map((p) => (p === STDIN_ARG ? '-' : p)), {
@@ -84,8 +86,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
   try {
     const one = async (source: SendSource) => {
       // A resource of our own per offer, so a sender never clashes with a receiver on the same account.
-      const resource = args.resource ?? `xep65-send-${randomBytes(4).toString('hex')}`;
-      const account = await resolveAccount({ ...args, resource }, ctx, signal);
+      const account = { ...base, resource: base.resource || `xep65-send-${randomBytes(4).toString('hex')}` };
       const request: SendRequest = {
         account,
         file: source.path,

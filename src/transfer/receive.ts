@@ -41,14 +41,12 @@ export interface ReceiveRequest {
 
 export interface ReceiveResult {
   saved: string[];
-  /** Files written to the descriptor sink. */
-  written: number;
   failures: Xep65Error[];
 }
 
 export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> {
   const xmpp = await connectAccount(req.account);
-  const result: ReceiveResult = { saved: [], written: 0, failures: [] };
+  const result: ReceiveResult = { saved: [], failures: [] };
   const inFlight = new Set<Promise<void>>();
   const stop = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
@@ -74,10 +72,9 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
           const saved =
             req.sink.kind === 'fd'
               ? { ...(await receiveToFd(stream, req.sink.fd, common)), path: undefined }
-              : await receiveFile(stream, { ...common, ...(await placeFor(req.sink.dir, offer.file.name)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
+              : await receiveFile(stream, { ...common, ...(await placeUnder(req.sink.dir, safeRelativePath(offer.file.name))), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
           progress.flush();
           if (saved.path !== undefined) result.saved.push(saved.path);
-          else result.written++;
           const seconds = (Date.now() - started) / 1000;
           req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : { stdout: true }) });
           if (saved.path !== undefined) await req.afterSave?.(saved.path);
@@ -118,7 +115,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
     req.onEvent({ kind: 'ready', jid: xmpp.jid });
     await finished;
     await target?.drain(TIMEOUTS.ibbCloseMs);
-    if (req.deadlineMs !== undefined && result.saved.length + result.written + result.failures.length === 0) {
+    if (req.deadlineMs !== undefined && ended === 0) {
       throw new Xep65Error('timeout', `no file arrived within ${Math.round(req.deadlineMs / 1000)} s`);
     }
     return result;
@@ -127,11 +124,6 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
     await Promise.allSettled([...inFlight]); // let interrupted transfers remove their part files
     await xmpp.close();
   }
-}
-
-/** Where an offered name lands below the receive directory, its subdirectories created. */
-function placeFor(dir: string, offered: string): Promise<{ dir: string; name: string }> {
-  return placeUnder(dir, safeRelativePath(offered));
 }
 
 /** --skip-existing declines an offer whose file is already there; otherwise the accept policy decides. */

@@ -33,14 +33,9 @@ export async function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Pro
   const part = await createPartFile(opts.dir, opts.name);
   let closed = false;
   try {
-    const hash = opts.md5 ? createHash('md5') : undefined;
-    const bytes = await copyExactly((consume) => pumpFrom(stream, consume), part.handle.fd, hash, opts);
+    const bytes = await copyChecked(stream, part.handle.fd, opts, opts.name);
     closed = true;
     await part.handle.close();
-    const digest = hash?.digest('hex');
-    if (opts.md5 && digest !== opts.md5) {
-      throw new Xep65Error('integrity', `MD5 of ${opts.name} is ${digest}, the sender said ${opts.md5}`);
-    }
     return { path: await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite), bytes };
   } catch (err) {
     if (!closed) await part.handle.close();
@@ -69,12 +64,9 @@ function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
   return { done, stop };
 }
 
-function copyExactly(
-  open: (consume: ChunkConsumer) => Pump,
-  fd: number,
-  hash: Hash | undefined,
-  opts: Pick<ReceiveFileOptions, 'size' | 'idleTimeoutMs' | 'onProgress' | 'signal'>,
-): Promise<number> {
+type CopyOptions = Pick<ReceiveFileOptions, 'size' | 'idleTimeoutMs' | 'onProgress' | 'signal'>;
+
+function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: Hash | undefined, opts: CopyOptions): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let received = 0;
     let lastActivity = Date.now();
@@ -127,14 +119,19 @@ function copyExactly(
  */
 export async function receiveToFd(stream: Duplex, fd: number, opts: Omit<ReceiveFileOptions, 'dir' | 'name' | 'overwrite'>): Promise<{ bytes: number }> {
   try {
-    const hash = opts.md5 ? createHash('md5') : undefined;
-    const bytes = await copyExactly((consume) => pumpFrom(stream, consume), fd, hash, opts);
-    const digest = hash?.digest('hex');
-    if (opts.md5 && digest !== opts.md5) throw new Xep65Error('integrity', `MD5 of the data is ${digest}, the sender said ${opts.md5}`);
-    return { bytes };
+    return { bytes: await copyChecked(stream, fd, opts, 'the data') };
   } finally {
     stream.destroy();
   }
+}
+
+/** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one. */
+async function copyChecked(stream: Duplex, fd: number, opts: CopyOptions & { md5?: string }, what: string): Promise<number> {
+  const hash = opts.md5 ? createHash('md5') : undefined;
+  const bytes = await copyExactly((consume) => pumpFrom(stream, consume), fd, hash, opts);
+  const digest = hash?.digest('hex');
+  if (opts.md5 && digest !== opts.md5) throw new Xep65Error('integrity', `MD5 of ${what} is ${digest}, the sender said ${opts.md5}`);
+  return bytes;
 }
 
 function writeAll(fd: number, chunk: Buffer): void {
