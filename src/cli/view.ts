@@ -115,7 +115,8 @@ export async function createView(opts: ViewOptions): Promise<View> {
         case 'login-retry':
           return say(color.yellow(`${printable(e.error.message)}; trying again in ${e.seconds} s`));
         case 'exec':
-          return e.status === 0 ? (verbose ? say(`--exec exited 0 for ${e.path}`) : undefined) : undefined; // a failure is reported as the transfer's error
+          // A failure is reported as the transfer's error; success only with -v.
+          return verbose && e.status === 0 ? say(`--exec exited 0 for ${e.path}`) : undefined;
         case 'xml':
           return opts.verbose >= 2 ? say(color.dim(`${e.direction === 'in' ? '<<' : '>>'} ${printable(e.xml)}`)) : undefined;
         default: {
