@@ -23,14 +23,28 @@ export function numberedName(name: string, n: number): string {
   return `${stem} (${n})${ext}`;
 }
 
-/** Cuts at a character boundary, keeping the extension when there is room for it. */
+/**
+ * Cuts at a character boundary, keeping the extension when there is room for it. One pass over
+ * the characters: the offered name is untrusted and may be hundreds of kilobytes long.
+ */
 function truncateBytes(name: string, max: number): string {
   if (Buffer.byteLength(name) <= max) return name;
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 && Buffer.byteLength(name.slice(dot)) <= 16 ? name.slice(dot) : '';
-  let stem = name.slice(0, name.length - ext.length);
-  while (Buffer.byteLength(stem + ext) > max) stem = [...stem].slice(0, -1).join('');
-  return stem + ext;
+  const room = max - Buffer.byteLength(ext);
+  let bytes = 0;
+  let end = 0;
+  for (const char of name.slice(0, name.length - ext.length)) {
+    const size = utf8Length(char.codePointAt(0)!);
+    if (bytes + size > room) break;
+    bytes += size;
+    end += char.length;
+  }
+  return name.slice(0, end) + ext;
+}
+
+function utf8Length(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }
 
 const MAX_DEPTH = 16;
@@ -42,6 +56,6 @@ const MAX_DEPTH = 16;
  */
 export function safeRelativePath(offered: string): string[] {
   const parts = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..');
-  const dirs = parts.slice(0, -1).map(safeFileName).slice(0, MAX_DEPTH);
+  const dirs = parts.slice(0, -1).slice(0, MAX_DEPTH).map(safeFileName);
   return [...dirs, safeFileName(offered)];
 }

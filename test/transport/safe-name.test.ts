@@ -62,3 +62,15 @@ test('placeUnder creates the folders, and refuses a planted symlink that leads o
     await rm(outside, { recursive: true });
   }
 });
+
+// Issue 10 #1: cutting a long name was quadratic (a 40,000-character offer froze the receiver for
+// ~48 s; 200,000 for minutes). One pass now: a million characters must come back at once, so the
+// runner's limit here is a hang detector, not a speed figure.
+test('a hostile name of a million characters is cut in one pass', { timeout: 10_000 }, () => {
+  for (const offered of ['x'.repeat(1_000_000), `${'é'.repeat(500_000)}.txt`, `${'😀'.repeat(300_000)}`, `${'a/'.repeat(300_000)}b`]) {
+    const name = safeFileName(offered);
+    assert.ok(Buffer.byteLength(`${numberedName(name, 999)}.part`) <= 255, offered.slice(0, 10));
+    assert.ok(!name.includes('\ufffd'), 'cut at a character boundary');
+    assert.ok(safeRelativePath(offered).length <= 17);
+  }
+});
