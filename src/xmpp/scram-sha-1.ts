@@ -1,7 +1,17 @@
 // SASL SCRAM-SHA-1 (RFC 5802 §3, §5) for xmpp.js's SASL factory, computed with node:crypto.
 // The packaged mechanism runs PBKDF2 as 10,000 awaited WebCrypto HMACs, which made a login take
-// about a second of CPU; Hi() here is one native pbkdf2 call (a few ms).
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+// about a second of CPU; Hi() here is one native pbkdf2 call (a few ms), run on the thread pool
+// so that a slow count never stalls the event loop (timers, Ctrl-C, other transfers).
+// The iteration count comes from the server and is untrusted: servers use 4096 (Prosody,
+// ejabberd) to about 100,000; a count above MAX_ITERATIONS is refused before any work is done.
+import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Xep65Error } from '../errors.js';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+/** Well above any deployed default, low enough that a hostile server cannot hold us for long. */
+export const MAX_ITERATIONS = 1_000_000;
 
 interface Credentials {
   username?: string | null;
@@ -27,11 +37,11 @@ export class ScramSha1 {
    * its UTF-8 bytes: xmpp.js base64-encodes responses with btoa(), which takes one byte per
    * character (and throws above U+00FF), so a non-ASCII user name must arrive already encoded.
    */
-  response(cred: Credentials): string {
-    return Buffer.from(this.nextMessage(cred), 'utf8').toString('latin1');
+  async response(cred: Credentials): Promise<string> {
+    return Buffer.from(await this.nextMessage(cred), 'utf8').toString('latin1');
   }
 
-  private nextMessage(cred: Credentials): string {
+  private async nextMessage(cred: Credentials): Promise<string> {
     if (this.stage === 'initial') {
       this.gs2Header = cred.authzid ? `n,a=${saslName(cred.authzid)},` : 'n,,';
       this.clientFirstBare = `n=${saslName(cred.username ?? '')},r=${this.clientNonce}`;
@@ -65,7 +75,7 @@ export class ScramSha1 {
     }
   }
 
-  private clientFinal(password: string): string {
+  private async clientFinal(password: string): Promise<string> {
     const attrs = parseAttributes(this.serverFirst);
     const nonce = attrs.get('r') ?? '';
     const salt = Buffer.from(attrs.get('s') ?? '', 'base64');
@@ -73,8 +83,11 @@ export class ScramSha1 {
     if (!nonce.startsWith(this.clientNonce) || salt.length === 0 || !Number.isInteger(iterations) || iterations < 1) {
       throw new Error('SCRAM: malformed server-first-message');
     }
+    if (iterations > MAX_ITERATIONS) {
+      throw new Xep65Error('connection', `the server asks for ${iterations} SCRAM iterations (more than ${MAX_ITERATIONS}): refusing to log in`);
+    }
     const withoutProof = `c=${Buffer.from(this.gs2Header).toString('base64')},r=${nonce}`;
-    const salted = pbkdf2Sync(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, 20, 'sha1');
+    const salted = await pbkdf2Async(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, 20, 'sha1');
     const clientKey = hmac(salted, 'Client Key');
     const storedKey = createHash('sha1').update(clientKey).digest();
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
