@@ -66,8 +66,9 @@ export function loadConfig(explicit: string | undefined, env: NodeJS.ProcessEnv)
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && explicit === undefined) return { path: file, found: false, values: {} };
     throw new Xep65Error('usage', `cannot read the config file ${file}: ${(err as Error).message}`, { cause: err });
   }
+  // Before parsing: an error message must never be the way a password leaks from a shared file.
+  if (/^\s*password\s*=/m.test(text)) checkPrivate(file);
   const values = parseConfig(text, file);
-  if (values.password !== undefined) checkPrivate(file);
   return { path: file, found: true, values };
 }
 
@@ -83,19 +84,20 @@ export function parseConfig(text: string, file: string): Config {
     const type = CONFIG_KEYS[key];
     if (!type) throw new Xep65Error('usage', `${where}: unknown setting '${key}' (see man xep65, FILES)`);
     if (key in values) throw new Xep65Error('usage', `${where}: '${key}' is set twice`);
-    values[key] = parseValue(text, type, where);
+    values[key] = parseValue(text, type, `${where}: '${key}'`);
   });
   return values;
 }
 
+/** `where` names the file, line and key; messages never repeat the value, which may be a secret. */
 function parseValue(text: string, type: (typeof CONFIG_KEYS)[string], where: string): ConfigValue {
   if (type === 'boolean') {
     if (text === 'true' || text === 'false') return text === 'true';
-    throw new Xep65Error('usage', `${where}: expected true or false, not ${text}`);
+    throw new Xep65Error('usage', `${where} expects true or false`);
   }
   if (type === 'number') {
     if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-    throw new Xep65Error('usage', `${where}: expected a number, not ${text}`);
+    throw new Xep65Error('usage', `${where} expects a number`);
   }
   if (type === 'strings') {
     const m = /^\[(.*)\]$/.exec(text);
@@ -104,7 +106,7 @@ function parseValue(text: string, type: (typeof CONFIG_KEYS)[string], where: str
     let rest = m[1]!.trim();
     while (rest !== '') {
       const item = /^("(?:[^"\\]|\\.)*")\s*(?:,\s*|$)/.exec(rest);
-      if (!item) throw new Xep65Error('usage', `${where}: expected an array of "strings"`);
+      if (!item) throw new Xep65Error('usage', `${where} expects an array of "strings"`);
       items.push(parseString(item[1]!, where));
       rest = rest.slice(item[0].length);
     }
@@ -115,7 +117,7 @@ function parseValue(text: string, type: (typeof CONFIG_KEYS)[string], where: str
 
 function parseString(text: string, where: string): string {
   const m = /^"((?:[^"\\]|\\.)*)"$/.exec(text);
-  if (!m) throw new Xep65Error('usage', `${where}: expected a "quoted string", not ${text}`);
+  if (!m) throw new Xep65Error('usage', `${where} expects a "quoted string"`);
   return m[1]!.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t' })[c] ?? c);
 }
 

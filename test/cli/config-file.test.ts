@@ -23,9 +23,9 @@ test('strings with escapes, numbers, booleans, arrays and comments', () => {
 });
 
 test('mistakes name the file and line', () => {
-  assert.throws(() => parseConfig('jid = alice', 'cfg'), /cfg:1: expected a "quoted string"/);
+  assert.throws(() => parseConfig('jid = alice', 'cfg'), /cfg:1: 'jid' expects a "quoted string"/);
   assert.throws(() => parseConfig('\ncolour = "red"', 'cfg'), /cfg:2: unknown setting 'colour'/);
-  assert.throws(() => parseConfig('retry = "3"', 'cfg'), /cfg:1: expected a number/);
+  assert.throws(() => parseConfig('retry = "3"', 'cfg'), /cfg:1: 'retry' expects a number/);
   assert.throws(() => parseConfig('jid = "a"\njid = "b"', 'cfg'), /cfg:2: 'jid' is set twice/);
   assert.throws(() => parseConfig('just words', 'cfg'), /cfg:1: expected key = value/);
 });
@@ -67,4 +67,23 @@ test('durations and sizes as users type them', () => {
   assert.deepEqual(['100', '10k', '2.5M', '1G', '1KiB', '2MiB'].map((s) => parseSize(s, 'x')), [100, 10_000, 2_500_000, 1e9, 1024, 2 * 1024 * 1024]);
   for (const bad of ['', '0', '-1s', '5 minutes', 'soon']) assert.throws(() => parseDuration(bad, '--timeout'), /--timeout takes a duration/);
   for (const bad of ['', '5 apples', '-1', 'big']) assert.throws(() => parseSize(bad, '--max-size'), /--max-size takes a size/);
+});
+
+// Issue 10 #5: a syntax error used to print the value, the password included, even from a file
+// readable by others (the message came before the mode check).
+test('a malformed password line never shows the password, and a shared file is refused first', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xep65-cfg-'));
+  try {
+    const file = path.join(dir, 'config');
+    await writeFile(file, 'jid = "a@example.test"\npassword = hunter2-secret\n');
+    await chmod(file, 0o600);
+    assert.throws(() => loadConfig(file, {}), (err: Error) => /config:2: 'password' expects a "quoted string"/.test(err.message) && !err.message.includes('hunter2'));
+    await chmod(file, 0o644);
+    assert.throws(() => loadConfig(file, {}), (err: Error) => /chmod 600/.test(err.message) && !err.message.includes('hunter2'));
+    for (const bad of ['retry = hunter2-secret', 'direct = hunter2-secret', 'proxy = [hunter2-secret]']) {
+      assert.throws(() => parseConfig(bad, 'cfg'), (err: Error) => !err.message.includes('hunter2'), bad);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
