@@ -2,6 +2,7 @@
 // or --stdout for one file), which offers are taken (accept rules), what happens to existing
 // names, and what runs after each saved file (--exec).
 import { spawn } from 'node:child_process';
+import { childEnv } from '../transfer/child-env.js';
 import { stat } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { Xep65Error } from '../errors.js';
@@ -111,7 +112,7 @@ async function checkDir(dir: string): Promise<string> {
 
 /** `sh -c 'CMD "$1"' xep65 PATH`: the path is an argument, never parsed by the shell. Its output goes to stderr. */
 async function runExec(command: string, path: string, view: View): Promise<void> {
-  const child = spawn('/bin/sh', ['-c', `${command} "$1"`, 'xep65', path], { stdio: ['ignore', 2, 2] });
+  const child = spawn('/bin/sh', ['-c', `${command} "$1"`, 'xep65', path], { stdio: ['ignore', 2, 2], env: childEnv() });
   const status = await new Promise<number>((resolve) => {
     child.on('error', () => resolve(127));
     child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));

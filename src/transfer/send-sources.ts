@@ -2,6 +2,7 @@
 // file under its own name ("photos/2024/a.jpg"), or packed into one tar file, and standard
 // input spooled to a private temporary file (SI needs the size before the first byte; XEP-0096 §3).
 import { spawn } from 'node:child_process';
+import { childEnv } from './child-env.js';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -78,7 +79,7 @@ async function expandPath(p: string, opts: ExpandOptions, tempDir: () => Promise
 /** The system's tar, as users would run it: `tar -cf OUT -C PARENT NAME`. */
 async function packTar(dir: string, out: string, signal?: AbortSignal): Promise<string> {
   const abs = path.resolve(dir);
-  const child = spawn('tar', ['-cf', out, '-C', path.dirname(abs), path.basename(abs)], { stdio: ['ignore', 'ignore', 'pipe'], signal });
+  const child = spawn('tar', ['-cf', out, '-C', path.dirname(abs), path.basename(abs)], { stdio: ['ignore', 'ignore', 'pipe'], signal, env: childEnv() });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const code = await new Promise<number | null>((resolve, reject) => child.on('close', resolve).on('error', reject)).catch((err: Error) => {

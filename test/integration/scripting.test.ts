@@ -156,9 +156,10 @@ describe('xep65 for scripts and cron', () => {
     const dir = await newDir();
     const file = await randomFile(5000);
     const log = path.join(work, 'exec.log');
-    const ok = await transfer(['--accept-all', '--dir', dir, '--count', '1', '--exec', `echo >> ${log}`], [file, bobFull(), ...DIRECT]);
+    // Issue 10 #6: the hook sees no XEP65_PASSWORD (it used to inherit it).
+    const ok = await transfer(['--accept-all', '--dir', dir, '--count', '1', '--exec', `echo "\${XEP65_PASSWORD-no-password}" >> ${log}`], [file, bobFull(), ...DIRECT]);
     assert.equal(ok.receiver.code, 0, ok.receiver.stderr);
-    assert.equal((await readFile(log, 'utf8')).trim(), path.join(dir, path.basename(file)));
+    assert.equal((await readFile(log, 'utf8')).trim(), `no-password ${path.join(dir, path.basename(file))}`);
     const failing = await transfer(['--accept-all', '--dir', dir, '--count', '1', '--exec', 'false'], [file, bobFull(), ...DIRECT]);
     assert.equal(failing.receiver.code, 1, failing.receiver.stderr);
     assert.match(failing.receiver.stderr, /--exec 'false' exited 1/);
