@@ -1,7 +1,10 @@
 // Sending the file over a connected bytestream (XEP-0065 §5.3.3/§6.3.5 "exchange data"): at
 // most the offered size, read ahead into three reused 2 MiB buffers while one is being written,
 // written in order, one write at a time (the socket's completion is the backpressure); then
-// half-close and wait for the receiver to close its side, which is its acknowledgment.
+// half-close and wait for the receiver to close its side, which is its acknowledgment: only an
+// orderly close (FIN) counts as delivered. A reset, a close without FIN, or no close within
+// closeTimeoutMs is stream-broken: SI has no other receipt, and a receiver that failed (disk
+// full, directory refused, hash mismatch) resets the connection (issue 10 #2).
 // Reused buffers keep the sender's memory flat: a fresh buffer per read left ~40 MB of freed
 // buffers in the process at full speed. Reads are synchronous: from the page cache they take
 // well under a millisecond, and the thread-pool round trip of async reads cost ~20% of the
@@ -23,7 +26,7 @@ const CHUNK = 2 << 20;
 const BUFFERS = 3;
 
 export async function sendFile(path: string, stream: Duplex, opts: SendFileOptions): Promise<number> {
-  const closed = waitForClose(stream);
+  const verdict = receiverVerdict(stream);
   const file = await open(path, 'r').catch((err: Error) => {
     throw new Xep65Error('io', `cannot read ${path}: ${err.message}`, { cause: err });
   });
@@ -37,8 +40,17 @@ export async function sendFile(path: string, stream: Duplex, opts: SendFileOptio
   } finally {
     await file.close();
   }
-  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, opts.closeTimeoutMs).unref())]);
+  let timer: NodeJS.Timeout | undefined;
+  const unconfirmed = new Promise<Xep65Error>((resolve) => {
+    timer = setTimeout(
+      () => resolve(new Xep65Error('stream-broken', `the receiver did not close the stream within ${Math.round(opts.closeTimeoutMs / 1000)} s after the last byte: delivery not confirmed`)),
+      opts.closeTimeoutMs,
+    );
+  });
+  const failure = await Promise.race([verdict, unconfirmed]);
+  clearTimeout(timer);
   stream.destroy();
+  if (failure) throw failure;
   return sent;
 }
 
@@ -101,11 +113,14 @@ function copyToStream(file: FileHandle, path: string, stream: Duplex, opts: Send
   });
 }
 
-function waitForClose(stream: Duplex): Promise<void> {
+/** Resolves undefined on the receiver's orderly close (FIN), or with why delivery is not confirmed. */
+function receiverVerdict(stream: Duplex): Promise<Xep65Error | undefined> {
   return new Promise((resolve) => {
-    stream.once('close', () => resolve());
-    stream.once('end', () => resolve());
-    stream.on('error', () => resolve()); // after the last byte, a reset by the closing peer is expected
+    stream.once('end', () => resolve(undefined));
+    stream.on('error', (err: NodeJS.ErrnoException) =>
+      resolve(new Xep65Error('stream-broken', `the receiver reset the connection (${err.code ?? err.message}): it did not keep the file`, { cause: err })),
+    );
+    stream.once('close', () => resolve(new Xep65Error('stream-broken', 'the stream closed before the receiver confirmed the file')));
     stream.resume(); // the receiver sends nothing; reading lets us see its FIN
   });
 }

@@ -63,6 +63,7 @@ test('only the offered size is sent even if the file grew', () =>
 test('a file shorter than offered is an io error, not a short transfer', () =>
   withFile(randomBytes(100), async (file) => {
     const { client, server, close } = await socketPair();
+    server.allowHalfOpen = true; // it reads our FIN but never answers with its own
     server.resume();
     await assert.rejects(sendFile(file, client, { size: 5000, closeTimeoutMs: 1000 }), (e: Xep65Error) => e.code === 'io' && /changed while sending/.test(e.message));
     close();
@@ -75,3 +76,50 @@ test('a receiver that resets the connection: stream-broken', () =>
     await assert.rejects(sendFile(file, client, { size: 20 * 1024 * 1024, closeTimeoutMs: 1000 }), (e: Xep65Error) => e.code === 'stream-broken');
     close();
   }));
+
+// Issue 10 #2: the sender said "Sent" when the receiver failed, because a reset after the last
+// write was taken as the receiver's close. Only an orderly close (FIN) is a delivery now.
+test('a receiver that reads everything and then resets: stream-broken, not delivered', () =>
+  withFile(randomBytes(3 * 1024 * 1024), async (file) => {
+    const { client, server, close } = await socketPair();
+    let count = 0;
+    server.on('data', (c: Buffer) => {
+      count += c.length;
+      if (count === 3 * 1024 * 1024) server.resetAndDestroy();
+    });
+    await assert.rejects(sendFile(file, client, { size: 3 * 1024 * 1024, closeTimeoutMs: 5000 }), (e: Xep65Error) => e.code === 'stream-broken' && /reset/.test(e.message));
+    close();
+  }));
+
+test('a receiver that never closes: stream-broken after the close timeout, delivery not confirmed', () =>
+  withFile(randomBytes(1000), async (file) => {
+    const { client, server, close } = await socketPair();
+    server.allowHalfOpen = true; // it reads our FIN but never answers with its own
+    server.resume();
+    await assert.rejects(sendFile(file, client, { size: 1000, closeTimeoutMs: 300 }), (e: Xep65Error) => e.code === 'stream-broken' && /not confirmed/.test(e.message));
+    server.destroy();
+    close();
+  }));
+
+test('the receiver failing on its side (no such directory; a full disk) reaches the sender as stream-broken', async () => {
+  const { receiveFile, receiveToFd } = await import('../../src/transport/receive-file.js');
+  const { openSync, closeSync } = await import('node:fs');
+  const size = 4 * 1024 * 1024;
+  await withFile(randomBytes(size), async (file) => {
+    const common = { size, idleTimeoutMs: 5000 };
+    const one = await socketPair();
+    const received = receiveFile(one.server, { ...common, dir: '/nonexistent/xep65', name: 'f.bin', overwrite: false }).catch((e: Xep65Error) => e);
+    await assert.rejects(sendFile(file, one.client, { size, closeTimeoutMs: 5000 }), (e: Xep65Error) => e.code === 'stream-broken');
+    assert.equal(((await received) as Xep65Error).code, 'io');
+    one.close();
+
+    const full = openSync('/dev/full', 'w');
+    const two = await socketPair();
+    const written = receiveToFd(two.server, full, common).catch((e: Xep65Error) => e);
+    await assert.rejects(sendFile(file, two.client, { size, closeTimeoutMs: 5000 }), (e: Xep65Error) => e.code === 'stream-broken');
+    const failure = (await written) as Xep65Error;
+    assert.ok(failure.code === 'io' && /ENOSPC|no space/i.test(failure.message), failure.message);
+    closeSync(full);
+    two.close();
+  });
+});
