@@ -29,9 +29,21 @@ export async function createPartFile(dir: string, name: string): Promise<PartFil
   throw new Xep65Error('io', `too many files named like ${name} in ${dir}`);
 }
 
-/** Gives the complete part file its final name; returns that path. */
-export async function commitPartFile(partPath: string, dir: string, name: string, overwrite: boolean): Promise<string> {
-  if (overwrite) {
+/** The identity of a part file as we opened it, to make sure we rename our own file. */
+export interface PartIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/**
+ * Gives the complete part file its final name; returns that path. Refuses when the part path no
+ * longer holds the file we wrote (issue 10 #3: another transfer's rename replaced it), and
+ * --overwrite never replaces a `*.part` name, which may be another transfer's part file: such a
+ * name is claimed without clobbering, as without --overwrite.
+ */
+export async function commitPartFile(partPath: string, dir: string, name: string, overwrite: boolean, ours?: PartIdentity): Promise<string> {
+  if (ours) await checkIdentity(partPath, ours);
+  if (overwrite && !name.endsWith('.part')) {
     const finalPath = path.join(dir, name);
     await fs.rename(partPath, finalPath).catch((err: unknown) => {
       throw new Xep65Error('io', `cannot rename ${partPath}: ${(err as Error).message}`, { cause: err });
@@ -52,6 +64,15 @@ export async function commitPartFile(partPath: string, dir: string, name: string
     }
   }
   throw new Xep65Error('io', `too many files named like ${name} in ${dir}`);
+}
+
+async function checkIdentity(partPath: string, ours: PartIdentity): Promise<void> {
+  const now = await fs.lstat(partPath).catch((err: Error) => {
+    throw new Xep65Error('io', `cannot save: ${partPath} is gone (${err.message})`, { cause: err });
+  });
+  if (now.dev !== ours.dev || now.ino !== ours.ino) {
+    throw new Xep65Error('io', `cannot save: ${partPath} was replaced by another file while receiving; nothing saved`);
+  }
 }
 
 /** For file systems without hard links: check, then rename (a small race we accept there). */

@@ -4,6 +4,7 @@
 // when exactly `size` bytes arrived and the MD5, if offered, matches.
 import { createHash, type Hash } from 'node:crypto';
 import { writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
 import { commitPartFile, createPartFile, removePartFile } from './file-sink.js';
@@ -29,21 +30,51 @@ interface Pump {
   stop(): void;
 }
 
+/**
+ * The sender learns the outcome from how we close (issue 10 #2): an orderly close only after the
+ * file is committed under its final name; on any failure a reset at once, before cleaning up, so
+ * the sender never takes a lost file for a delivered one and stops sending into the void.
+ */
 export async function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Promise<{ path: string; bytes: number }> {
-  const part = await createPartFile(opts.dir, opts.name);
+  holdOpen(stream);
+  let part: Awaited<ReturnType<typeof createPartFile>>;
+  try {
+    part = await createPartFile(opts.dir, opts.name);
+  } catch (err) {
+    resetStream(stream);
+    throw err;
+  }
   let closed = false;
   try {
     const bytes = await copyChecked(stream, part.handle.fd, opts, opts.name);
+    const ours = await part.handle.stat();
     closed = true;
     await part.handle.close();
-    return { path: await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite), bytes };
+    const path = await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite, ours);
+    stream.destroy();
+    return { path, bytes };
   } catch (err) {
+    resetStream(stream);
     if (!closed) await part.handle.close();
     if (!opts.keepPartial) await removePartFile(part.partPath);
     throw err;
-  } finally {
-    stream.destroy();
   }
+}
+
+/**
+ * A socket answers the sender's FIN with its own as soon as it reads the end (allowHalfOpen is
+ * false by default), which the sender would take as "saved" before we committed: our FIN goes
+ * out only when we close after the commit.
+ */
+function holdOpen(stream: Duplex): void {
+  if ('allowHalfOpen' in stream) stream.allowHalfOpen = true;
+}
+
+/** A TCP reset where the stream is a socket (the sender sees ECONNRESET, not a FIN). */
+export function resetStream(stream: Duplex): void {
+  const socket = stream as Partial<Socket>;
+  if (typeof socket.resetAndDestroy === 'function' && !stream.destroyed) socket.resetAndDestroy();
+  else stream.destroy();
 }
 
 /** Sockets we dialed hand over their reused read buffer; any other stream gives its chunks. */
@@ -118,10 +149,14 @@ function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: H
  * remove; bytes already written stay written when a check fails (the exit status says so).
  */
 export async function receiveToFd(stream: Duplex, fd: number, opts: Omit<ReceiveFileOptions, 'dir' | 'name' | 'overwrite'>): Promise<{ bytes: number }> {
+  holdOpen(stream);
   try {
-    return { bytes: await copyChecked(stream, fd, opts, 'the data') };
-  } finally {
+    const result = { bytes: await copyChecked(stream, fd, opts, 'the data') };
     stream.destroy();
+    return result;
+  } catch (err) {
+    resetStream(stream);
+    throw err;
   }
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -92,4 +92,38 @@ test('a zero-byte file is saved without waiting for data', () =>
   withDir(async (dir) => {
     const result = await receiveFile(new PassThrough(), { ...base, dir, name: 'empty', size: 0 });
     assert.deepEqual(await readFile(result.path), Buffer.alloc(0));
+  }));
+
+// Issue 10 #3: an offer named `x.part` that finished while `x` was under way replaced x's part
+// file (rename by path), and x was then "saved" with the other sender's bytes.
+test('--overwrite: an offer named x.part never replaces the part file of transfer x', () =>
+  withDir(async (dir) => {
+    const sx = new PassThrough();
+    const x = receiveFile(sx, { ...base, dir, name: 'x', size: 6, overwrite: true });
+    sx.write('abc'); // x is under way: x.part exists
+    await new Promise((r) => setTimeout(r, 20));
+    const sp = new PassThrough();
+    const hostile = receiveFile(sp, { ...base, dir, name: 'x.part', size: 4, overwrite: true });
+    sp.write('EVIL');
+    const saved = await hostile;
+    assert.notEqual(saved.path, path.join(dir, 'x.part'), 'x.part is not overwritten');
+    sx.write('def');
+    assert.equal((await x).path, path.join(dir, 'x'));
+    assert.equal(await readFile(path.join(dir, 'x'), 'utf8'), 'abcdef');
+    assert.equal(await readFile(saved.path, 'utf8'), 'EVIL');
+  }));
+
+test('a part file replaced under us is never committed under the final name', () =>
+  withDir(async (dir) => {
+    const s = new PassThrough();
+    const done = receiveFile(s, { ...base, dir, name: 'y', size: 3 }).catch((e: Xep65Error) => e);
+    s.write('ab');
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(path.join(dir, 'y.part.new'), 'BAD');
+    await rename(path.join(dir, 'y.part.new'), path.join(dir, 'y.part'));
+    s.write('c');
+    const err = (await done) as Xep65Error;
+    assert.equal(err.code, 'io');
+    assert.match(err.message, /replaced/);
+    assert.ok(!(await readdir(dir)).includes('y'));
   }));
