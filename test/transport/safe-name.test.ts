@@ -1,7 +1,7 @@
 // Offered names are untrusted (XEP-0096 §7): what safeFileName keeps and drops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { numberedName, safeFileName, safeRelativePath } from '../../src/transport/safe-name.js';
@@ -56,7 +56,10 @@ test('placeUnder creates the folders, and refuses a planted symlink that leads o
     assert.deepEqual(placed, { dir: path.join(base, 'album', 'sub'), name: 'b.bin' });
     assert.ok((await stat(placed.dir)).isDirectory());
     await symlink(outside, path.join(base, 'link'));
-    await assert.rejects(placeUnder(base, ['link', 'x.bin']), /leads outside/);
+    await assert.rejects(placeUnder(base, ['link', 'x.bin']), /symbolic link, which could lead outside/);
+    // Issue 10 #4: nothing may be created through the link before the refusal.
+    await assert.rejects(placeUnder(base, ['link', 'deep', 'er', 'x.bin']), /symbolic link/);
+    assert.deepEqual(await readdir(outside), []);
   } finally {
     await rm(base, { recursive: true });
     await rm(outside, { recursive: true });
