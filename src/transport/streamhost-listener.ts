@@ -13,7 +13,7 @@ export interface ListenOptions {
   /** Address to bind; default all interfaces (IPv6 and IPv4). */
   bindHost?: string;
   handshakeTimeoutMs: number;
-  /** Handshakes in progress at once; more are dropped. */
+  /** Handshakes in progress at once; past it the oldest is dropped to make room. */
   maxPending?: number;
 }
 
@@ -28,13 +28,18 @@ export async function listenStreamhost(opts: ListenOptions): Promise<StreamhostL
   const maxPending = opts.maxPending ?? 16;
 
   const server = net.createServer((socket) => {
-    if (waiters.size === 0 || handshaking.size >= maxPending) return void socket.destroy();
+    if (waiters.size === 0) return void socket.destroy();
+    // Issue 10 #7: refusing newcomers when full let 16 silent connections lock the real target out
+    // for the whole handshake timeout. The oldest unfinished handshake goes instead: the target
+    // completes its handshake within a round trip, so only a flood faster than that can push it out.
+    if (handshaking.size >= maxPending) evictOldest(handshaking);
     handshaking.add(socket);
     socket.on('error', () => socket.destroy()); // a failing stranger is dropped; acceptSocks5 reports its own errors
     let claimed: Waiter | undefined;
     acceptSocks5(socket, {
       timeoutMs: opts.handshakeTimeoutMs,
-      onConnect: (dstAddr) => {
+      onConnect: (dstAddr, dstPort) => {
+        if (dstPort !== 0) return false; // XEP-0065 §5.3.2: DST.PORT is 0 (our proxy checks it too)
         claimed = waiters.get(dstAddr);
         waiters.delete(dstAddr);
         return claimed !== undefined;
@@ -80,6 +85,13 @@ export async function listenStreamhost(opts: ListenOptions): Promise<StreamhostL
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function evictOldest(handshaking: Set<net.Socket>): void {
+  const oldest = handshaking.values().next().value;
+  if (!oldest) return;
+  handshaking.delete(oldest);
+  oldest.destroy();
 }
 
 /** Binds to `host`, or to all interfaces: '::' (dual stack) falling back to '0.0.0.0'. */
