@@ -5,6 +5,10 @@ import { NS_IBB } from './ns.js';
 
 /** XEP-0047 §2.1: block-size MUST NOT be greater than 65535. */
 export const MAX_BLOCK_SIZE = 65535;
+/** Plain decimal digits only: Number() would also take '1e3', '0x10', ' 42 ' and '' (as 0). */
+function parseDecimal(value: unknown): number {
+  return typeof value === 'string' && /^[0-9]{1,6}$/.test(value) ? Number(value) : NaN;
+}
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export interface IbbOpen {
@@ -19,7 +23,7 @@ export function buildIbbOpen(sid: string, blockSize: number): Element {
 
 export function parseIbbOpen(el: Element): IbbOpen | undefined {
   const sid = el.attrs.sid;
-  const blockSize = Number(el.attrs['block-size']);
+  const blockSize = parseDecimal(el.attrs['block-size']);
   const stanza = el.attrs.stanza === 'message' ? 'message' : 'iq';
   if (typeof sid !== 'string' || sid === '' || !Number.isInteger(blockSize) || blockSize < 1 || blockSize > MAX_BLOCK_SIZE) return undefined;
   return { sid, blockSize, stanza };
@@ -31,7 +35,7 @@ export function buildIbbData(sid: string, seq: number, data: Buffer): Element {
 
 export function parseIbbData(el: Element): { sid: string; seq: number; data: Buffer } | undefined {
   const sid = el.attrs.sid;
-  const seq = Number(el.attrs.seq);
+  const seq = parseDecimal(el.attrs.seq);
   const text = el.getText().replace(/\s+/g, '');
   if (typeof sid !== 'string' || sid === '' || !Number.isInteger(seq) || seq < 0 || seq > 0xffff || !BASE64.test(text)) return undefined;
   return { sid, seq, data: Buffer.from(text, 'base64') };

@@ -13,6 +13,16 @@ test('open: block-size and stanza; sizes over 65535 refused', () => {
   assert.deepEqual(parseIbbOpen(buildIbbOpen('s', 4096)), { sid: 's', blockSize: 4096, stanza: 'iq' });
   assert.equal(parseIbbOpen(xml(`<open xmlns='${NS}' sid='s' block-size='65536'/>`)), undefined);
   assert.equal(parseIbbOpen(xml(`<open xmlns='${NS}' block-size='4096'/>`)), undefined);
+  // Issue 10: Number() took these as 1000, 16 and 42.
+  for (const size of ['1e3', '0x10', ' 42 ', '', '4096.0', '-1']) {
+    assert.equal(parseIbbOpen(xml(`<open xmlns='${NS}' sid='s' block-size='${size}'/>`)), undefined, size);
+  }
+});
+
+test('data: seq is plain decimal (an empty or exponent seq is not 0 or 1000)', () => {
+  for (const seq of ['', '1e3', '0x1', ' 1']) {
+    assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='${seq}'>AAAA</data>`)), undefined, seq);
+  }
 });
 
 test('data: base64 round trip; characters outside the alphabet or misplaced padding rejected', () => {
