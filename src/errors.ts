@@ -16,11 +16,21 @@ export type ErrorCode =
   | 'io' // a local file or socket operation failed
   | 'internal'; // a bug: anything we did not expect
 
+/**
+ * A finer reason where code branches within one error code (never on the message text):
+ * - unreachable: the server's TCP connection failed (refused, no route, host not found);
+ * - timed-out: the login did not finish in time;
+ * - dst-addr-refused: a SOCKS5 CONNECT named a DST.ADDR we do not expect.
+ */
+export type ErrorReason = 'unreachable' | 'timed-out' | 'dst-addr-refused';
+
 export class Xep65Error extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly reason?: ErrorReason;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: ErrorReason }) {
     super(message, options);
     this.code = code;
+    if (options?.reason) this.reason = options.reason;
     this.name = 'Xep65Error';
   }
 }

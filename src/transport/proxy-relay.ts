@@ -145,7 +145,7 @@ export async function listenProxyRelay(opts: ProxyRelayOptions): Promise<ProxyRe
         socket.resume();
       },
       (err: Error) => {
-        if (dst === undefined && !/unexpected DST.ADDR/.test(err.message)) refuse(peer, err.message);
+        if (dst === undefined && !(err instanceof Xep65Error && err.reason === 'dst-addr-refused')) refuse(peer, err.message);
         socket.destroy();
       },
     );

@@ -84,7 +84,7 @@ async function serveHandshake(socket: net.Socket, onConnect: (dstAddr: string, d
   }
   if (!allowed) {
     refuse(socket, encodeReply(REP_NOT_ALLOWED, dst));
-    throw new Xep65Error('protocol', `unexpected DST.ADDR ${dst.host}`);
+    throw new Xep65Error('protocol', `unexpected DST.ADDR ${dst.host}`, { reason: 'dst-addr-refused' });
   }
   // XEP-0065 §5.3.2: BND.ADDR and BND.PORT echo DST.ADDR and DST.PORT exactly (Smack checks).
   socket.write(encodeReply(REP_SUCCEEDED, dst));

@@ -23,7 +23,7 @@ export async function connectAccount(opts: AccountOptions): Promise<XmppSession>
     try {
       return await connectOnce(opts);
     } catch (err) {
-      const unreachable = err instanceof Xep65Error && err.code === 'connection' && /cannot connect|timed out/.test(err.message);
+      const unreachable = err instanceof Xep65Error && (err.reason === 'unreachable' || err.reason === 'timed-out');
       if (!unreachable || attempt >= (opts.retries ?? 0)) throw err;
       opts.onRetry?.(err, pause / 1000);
       await sleep(pause, opts.signal);
@@ -47,7 +47,7 @@ async function connectOnce(opts: AccountOptions): Promise<XmppSession> {
     try {
       return await connectXmpp({ ...opts, server });
     } catch (err) {
-      if (!(err instanceof Xep65Error) || err.code !== 'connection' || !/cannot connect/.test(err.message)) throw err;
+      if (!(err instanceof Xep65Error) || err.reason !== 'unreachable') throw err;
       lastError = err;
     }
   }

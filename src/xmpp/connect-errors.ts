@@ -17,14 +17,14 @@ export function mapConnectError(err: unknown, server: ServerAddress, domain: str
   const where = `${server.host}:${server.port}`;
   const e = err as { name?: string; code?: string; condition?: string; message?: string } | undefined;
   if (err instanceof Xep65Error) {
-    if (err.code === 'timeout') return new Xep65Error('connection', `timed out logging in to ${domain} at ${where}`, { cause: err });
+    if (err.code === 'timeout') return new Xep65Error('connection', `timed out logging in to ${domain} at ${where}`, { cause: err, reason: 'timed-out' });
     return err.code === 'aborted' ? err : new Xep65Error('connection', err.message, { cause: err });
   }
   if (e?.name === 'SASLError') {
     return new Xep65Error('auth', `login to ${domain} refused: ${e.condition ?? e.message ?? 'not-authorized'}`, { cause: err });
   }
   if (e?.code && SOCKET_REASONS[e.code]) {
-    return new Xep65Error('connection', `cannot connect to ${where}: ${SOCKET_REASONS[e.code]}`, { cause: err });
+    return new Xep65Error('connection', `cannot connect to ${where}: ${SOCKET_REASONS[e.code]}`, { cause: err, reason: 'unreachable' });
   }
   if (e?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(e.code)) {
     return new Xep65Error('connection', `the TLS certificate of ${domain} is not trusted (${e.code}); pass its CA with --ca-file`, {
