@@ -2,10 +2,10 @@
 // or --stdout for one file), which offers are taken (accept rules), what happens to existing
 // names, and what runs after each saved file (--exec).
 import { spawn } from 'node:child_process';
-import { childEnv } from '../transfer/child-env.js';
 import { stat } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { Xep65Error } from '../errors.js';
+import { childEnv } from '../transfer/child-env.js';
 import type { ReceiveSink } from '../transfer/receive.js';
 import { resolveAccount, type AccountArgs } from './account.js';
 import { createAcceptPolicy } from './accept-policy.js';

@@ -71,7 +71,7 @@ function holdOpen(stream: Duplex): void {
 }
 
 /** A TCP reset where the stream is a socket (the sender sees ECONNRESET, not a FIN). */
-export function resetStream(stream: Duplex): void {
+function resetStream(stream: Duplex): void {
   const socket = stream as Partial<Socket>;
   if (typeof socket.resetAndDestroy === 'function' && !stream.destroyed) socket.resetAndDestroy();
   else stream.destroy();
