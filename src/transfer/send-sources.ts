@@ -2,13 +2,13 @@
 // file under its own name ("photos/2024/a.jpg"), or packed into one tar file, and standard
 // input spooled to a private temporary file (SI needs the size before the first byte; XEP-0096 §3).
 import { spawn } from 'node:child_process';
-import { childEnv } from './child-env.js';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Xep65Error } from '../errors.js';
+import { childEnv } from './child-env.js';
 
 export interface SendSource {
   path: string;

@@ -41,8 +41,8 @@ export interface PartIdentity {
  * --overwrite never replaces a `*.part` name, which may be another transfer's part file: such a
  * name is claimed without clobbering, as without --overwrite.
  */
-export async function commitPartFile(partPath: string, dir: string, name: string, overwrite: boolean, ours?: PartIdentity): Promise<string> {
-  if (ours) await checkIdentity(partPath, ours);
+export async function commitPartFile(partPath: string, dir: string, name: string, overwrite: boolean, ours: PartIdentity): Promise<string> {
+  await checkIdentity(partPath, ours);
   if (overwrite && !name.endsWith('.part')) {
     const finalPath = path.join(dir, name);
     await fs.rename(partPath, finalPath).catch((err: unknown) => {

@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
-import { commitPartFile, createPartFile, removePartFile } from './file-sink.js';
+import { commitPartFile, createPartFile, removePartFile, type PartFile } from './file-sink.js';
 import { readerOf, type ChunkConsumer } from './socket-reader.js';
 
 export interface ReceiveFileOptions {
@@ -37,7 +37,7 @@ interface Pump {
  */
 export async function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Promise<{ path: string; bytes: number }> {
   holdOpen(stream);
-  let part: Awaited<ReturnType<typeof createPartFile>>;
+  let part: PartFile;
   try {
     part = await createPartFile(opts.dir, opts.name);
   } catch (err) {

@@ -12,6 +12,7 @@
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Xep65Error } from '../errors.js';
 
 export interface SendFileOptions {
@@ -40,15 +41,11 @@ export async function sendFile(path: string, stream: Duplex, opts: SendFileOptio
   } finally {
     await file.close();
   }
-  let timer: NodeJS.Timeout | undefined;
-  const unconfirmed = new Promise<Xep65Error>((resolve) => {
-    timer = setTimeout(
-      () => resolve(new Xep65Error('stream-broken', `the receiver did not close the stream within ${Math.round(opts.closeTimeoutMs / 1000)} s after the last byte: delivery not confirmed`)),
-      opts.closeTimeoutMs,
-    );
-  });
+  const seconds = Math.round(opts.closeTimeoutMs / 1000);
+  const unconfirmed = sleep(opts.closeTimeoutMs, undefined, { ref: false }).then(
+    () => new Xep65Error('stream-broken', `the receiver did not close the stream within ${seconds} s after the last byte: delivery not confirmed`),
+  );
   const failure = await Promise.race([verdict, unconfirmed]);
-  clearTimeout(timer);
   stream.destroy();
   if (failure) throw failure;
   return sent;
