@@ -22,6 +22,8 @@ export const TIMEOUTS = {
   ibbCloseMs: 3_000,
   /** No data at all for this long ends a transfer. */
   idleMs: 60_000,
+  /** The receiver, after the last offered byte: waiting for the sender's end (a byte more fails). */
+  endGraceMs: 3_000,
   /** After the last byte, waiting for the receiver to close. */
   closeMs: 30_000,
   /** Default time the receiver may take to accept an offer. */

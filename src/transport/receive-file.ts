@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
-import { commitPartFile, createPartFile, removePartFile, type PartFile } from './file-sink.js';
+import { commitPartFile, createPartFile, removePartFile } from './file-sink.js';
 import { readerOf, type ChunkConsumer } from './socket-reader.js';
 
 export interface ReceiveFileOptions {
@@ -21,6 +21,8 @@ export interface ReceiveFileOptions {
   keepPartial?: boolean;
   /** Fail when no byte arrives for this long. */
   idleTimeoutMs: number;
+  /** After the last offered byte, wait this long for the sender's end before committing anyway. */
+  endGraceMs: number;
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
 }
@@ -35,28 +37,38 @@ interface Pump {
  * file is committed under its final name; on any failure a reset at once, before cleaning up, so
  * the sender never takes a lost file for a delivered one and stops sending into the void.
  */
-export async function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Promise<{ path: string; bytes: number }> {
+export function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Promise<{ path: string; bytes: number }> {
+  return closingAfter(stream, async (reset) => {
+    const part = await createPartFile(opts.dir, opts.name);
+    let closed = false;
+    try {
+      const bytes = await copyChecked(stream, part.handle.fd, opts, opts.name);
+      const ours = await part.handle.stat();
+      closed = true;
+      await part.handle.close();
+      return { path: await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite, ours), bytes };
+    } catch (err) {
+      reset();
+      if (!closed) await part.handle.close();
+      if (!opts.keepPartial) await removePartFile(part.partPath);
+      throw err;
+    }
+  });
+}
+
+/**
+ * Runs `work` on the stream held half-open: our FIN goes out only once it succeeded, a reset as
+ * soon as it fails (`reset` lets it reset before its own cleanup).
+ */
+async function closingAfter<T>(stream: Duplex, work: (reset: () => void) => Promise<T>): Promise<T> {
   holdOpen(stream);
-  let part: PartFile;
+  const reset = () => resetStream(stream);
   try {
-    part = await createPartFile(opts.dir, opts.name);
-  } catch (err) {
-    resetStream(stream);
-    throw err;
-  }
-  let closed = false;
-  try {
-    const bytes = await copyChecked(stream, part.handle.fd, opts, opts.name);
-    const ours = await part.handle.stat();
-    closed = true;
-    await part.handle.close();
-    const path = await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite, ours);
+    const result = await work(reset);
     stream.destroy();
-    return { path, bytes };
+    return result;
   } catch (err) {
-    resetStream(stream);
-    if (!closed) await part.handle.close();
-    if (!opts.keepPartial) await removePartFile(part.partPath);
+    reset();
     throw err;
   }
 }
@@ -85,7 +97,7 @@ function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
   const done = new Promise<void>((resolve, reject) => {
     const finish = (err?: Error) => {
       stream.off('data', consume).off('end', onEnd).off('close', onEnd).off('error', finish);
-      if (err) reject(new Xep65Error('stream-broken', err.message, { cause: err }));
+      if (err) reject(err instanceof Xep65Error ? err : new Xep65Error('stream-broken', err.message, { cause: err }));
       else resolve();
     };
     const onEnd = () => finish();
@@ -95,14 +107,20 @@ function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
   return { done, stop };
 }
 
-type CopyOptions = Pick<ReceiveFileOptions, 'size' | 'idleTimeoutMs' | 'onProgress' | 'signal'>;
+type CopyOptions = Pick<ReceiveFileOptions, 'size' | 'idleTimeoutMs' | 'endGraceMs' | 'onProgress' | 'signal'>;
 
+/**
+ * Copies the offered bytes, then waits up to endGraceMs for the sender's end: a byte beyond the
+ * offered size fails the transfer wherever TCP split it (in the last chunk or in a later one); a
+ * sender that keeps the stream open for our close is committed after the grace.
+ */
 function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: Hash | undefined, opts: CopyOptions): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let received = 0;
     let lastActivity = Date.now();
     let settled = false;
     let pump: Pump | undefined;
+    let grace: NodeJS.Timeout | undefined;
     const idleCheck = setInterval(() => {
       if (Date.now() - lastActivity > opts.idleTimeoutMs) {
         finish(new Xep65Error('stream-broken', `no data for ${Math.round(opts.idleTimeoutMs / 1000)} s after ${received} of ${opts.size} bytes`));
@@ -113,11 +131,15 @@ function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: H
       if (settled) return;
       settled = true;
       clearInterval(idleCheck);
+      clearTimeout(grace);
       opts.signal?.removeEventListener('abort', onAbort);
       pump?.stop();
       if (err) reject(err);
       else resolve(received);
     }
+    const complete = () => {
+      grace = setTimeout(() => finish(), opts.endGraceMs);
+    };
     const consume = (chunk: Buffer) => {
       if (settled) return;
       lastActivity = Date.now();
@@ -130,34 +152,33 @@ function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: H
       hash?.update(chunk);
       received += chunk.length;
       opts.onProgress?.(received);
-      if (received === opts.size) finish();
+      if (received === opts.size) complete();
     };
 
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    if (opts.size === 0) return finish();
     pump = open(consume);
+    if (opts.size === 0) complete();
+    // Once every offered byte is here, how the sender then closes (FIN or reset) changes nothing.
     pump.done.then(
-      () => finish(new Xep65Error('stream-broken', `the stream ended after ${received} of ${opts.size} bytes`)),
-      (err: Error) => finish(new Xep65Error('stream-broken', `the stream failed after ${received} bytes: ${err.message}`, { cause: err })),
+      () => finish(received === opts.size ? undefined : new Xep65Error('stream-broken', `the stream ended after ${received} of ${opts.size} bytes`)),
+      (err: Error) => finish(received === opts.size ? undefined : brokenAfter(received, err)),
     );
   });
+}
+
+/** The stream failed midway; a cause that knows better (a lost XMPP connection under IBB) keeps its code. */
+function brokenAfter(received: number, err: Error): Xep65Error {
+  const code = err instanceof Xep65Error ? err.code : 'stream-broken';
+  return new Xep65Error(code, `the stream failed after ${received} bytes: ${err.message}`, { cause: err });
 }
 
 /**
  * Receives into an open descriptor (standard output): the same checks, but nothing to rename or
  * remove; bytes already written stay written when a check fails (the exit status says so).
  */
-export async function receiveToFd(stream: Duplex, fd: number, opts: Omit<ReceiveFileOptions, 'dir' | 'name' | 'overwrite'>): Promise<{ bytes: number }> {
-  holdOpen(stream);
-  try {
-    const result = { bytes: await copyChecked(stream, fd, opts, 'the data') };
-    stream.destroy();
-    return result;
-  } catch (err) {
-    resetStream(stream);
-    throw err;
-  }
+export function receiveToFd(stream: Duplex, fd: number, opts: Omit<ReceiveFileOptions, 'dir' | 'name' | 'overwrite'>): Promise<{ bytes: number }> {
+  return closingAfter(stream, async () => ({ bytes: await copyChecked(stream, fd, opts, 'the data') }));
 }
 
 /** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one. */

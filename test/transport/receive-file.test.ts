@@ -19,7 +19,7 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-const base = { overwrite: false, idleTimeoutMs: 5000 };
+const base = { overwrite: false, idleTimeoutMs: 5000, endGraceMs: 100 };
 
 test('complete data with a matching MD5 is saved under its name; data in odd chunks', () =>
   withDir(async (dir) => {
@@ -58,6 +58,44 @@ test('more bytes than offered: integrity error', () =>
     stream.write('abc');
     await assert.rejects(done, (e: Xep65Error) => e.code === 'integrity');
     assert.deepEqual(await readdir(dir), []);
+  }));
+
+test('a byte beyond the offered size in a later chunk fails the same way (issue 10: TCP split)', () =>
+  withDir(async (dir) => {
+    const stream = new PassThrough();
+    const done = receiveFile(stream, { ...base, endGraceMs: 5000, dir, name: 'a.txt', size: 3 });
+    stream.write('abc');
+    await new Promise((r) => setTimeout(r, 20));
+    stream.write('d');
+    await assert.rejects(done, (e: Xep65Error) => e.code === 'integrity' && /more than the 3 bytes/.test(e.message));
+    assert.deepEqual(await readdir(dir), []);
+  }));
+
+test('a sender that keeps the stream open after the last byte: saved after the grace; one that ends: saved at once', () =>
+  withDir(async (dir) => {
+    const open = new PassThrough();
+    const started = Date.now();
+    const kept = receiveFile(open, { ...base, endGraceMs: 300, dir, name: 'open.txt', size: 3 });
+    open.write('abc');
+    assert.deepEqual(await readFile((await kept).path), Buffer.from('abc'));
+    assert.ok(Date.now() - started >= 250, 'committed only after the grace');
+    const ended = new PassThrough();
+    const atOnce = receiveFile(ended, { ...base, endGraceMs: 60_000, dir, name: 'ended.txt', size: 3 });
+    ended.end('abc');
+    assert.deepEqual(await readFile((await atOnce).path), Buffer.from('abc'));
+  }));
+
+test('an empty offer: a byte fails it, an end saves it', () =>
+  withDir(async (dir) => {
+    const bad = new PassThrough();
+    const refused = receiveFile(bad, { ...base, endGraceMs: 5000, dir, name: 'bad', size: 0 });
+    bad.write('x');
+    await assert.rejects(refused, (e: Xep65Error) => e.code === 'integrity');
+    const good = new PassThrough();
+    const saved = receiveFile(good, { ...base, endGraceMs: 5000, dir, name: 'good', size: 0 });
+    good.end();
+    assert.equal((await readFile((await saved).path)).length, 0);
+    assert.deepEqual(await readdir(dir), ['good']);
   }));
 
 test('aborted mid-transfer (Ctrl-C): the part file is removed', () =>

@@ -106,7 +106,7 @@ test('the receiver failing on its side (no such directory; a full disk) reaches 
   const { openSync, closeSync } = await import('node:fs');
   const size = 4 * 1024 * 1024;
   await withFile(randomBytes(size), async (file) => {
-    const common = { size, idleTimeoutMs: 5000 };
+    const common = { size, idleTimeoutMs: 5000, endGraceMs: 1000 };
     const one = await socketPair();
     const received = receiveFile(one.server, { ...common, dir: '/nonexistent/xep65', name: 'f.bin', overwrite: false }).catch((e: Xep65Error) => e);
     await assert.rejects(sendFile(file, one.client, { size, closeTimeoutMs: 5000 }), (e: Xep65Error) => e.code === 'stream-broken');
