@@ -29,6 +29,8 @@ export interface IbbTarget {
    * file still answers the sender's close before it logs out, or the sender waits for nothing.
    */
   drain(ms: number): Promise<void>;
+  /** The XMPP connection is gone: every open stream fails with `error` (no more data can come). */
+  abandon(error: Error): void;
 }
 
 export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget {
@@ -89,6 +91,11 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget
           setImmediate(resolve); // let the result of the last <close/> go out first
         };
       });
+    },
+    abandon(error) {
+      for (const incoming of streams.values()) incoming.stream.destroy(error);
+      streams.clear();
+      onEmpty?.();
     },
   };
 }

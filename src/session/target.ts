@@ -54,7 +54,7 @@ interface Pending {
   ibbAllowed: boolean;
 }
 
-/** What the receiver must still do before it logs out: let open IBB streams close. */
+/** What the receiver must still do before it logs out (let open IBB streams close), or when the connection is lost. */
 export type Target = IbbTarget;
 
 export function serveTarget(opts: TargetOptions): Target {
@@ -139,5 +139,5 @@ export function serveTarget(opts: TargetOptions): Target {
     : undefined;
 
   opts.signal?.addEventListener('abort', () => pending.forEach((p) => clearTimeout(p.timer)), { once: true });
-  return { drain: (ms) => ibb?.drain(ms) ?? Promise.resolve() };
+  return { drain: (ms) => ibb?.drain(ms) ?? Promise.resolve(), abandon: (error) => ibb?.abandon(error) };
 }

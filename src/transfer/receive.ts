@@ -68,7 +68,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         try {
           const started = Date.now();
           const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: offer.sid, bytes, total: offer.file.size }));
-          const common = { size: offer.file.size, md5: offer.file.hash, idleTimeoutMs: TIMEOUTS.idleMs, onProgress: progress, signal };
+          const common = { size: offer.file.size, md5: offer.file.hash, idleTimeoutMs: TIMEOUTS.idleMs, endGraceMs: TIMEOUTS.endGraceMs, onProgress: progress, signal };
           const saved =
             req.sink.kind === 'fd'
               ? { ...(await receiveToFd(stream, req.sink.fd, common)), path: undefined }
@@ -104,7 +104,12 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         connectBudgetMs: TIMEOUTS.connectBudgetMs,
         signal,
       });
-      xmpp.onClosed(reject);
+      // A lost XMPP connection ends the receive, but bytestreams already open do not need it:
+      // they finish (or fail on their own) first; in-band streams cannot go on and fail now.
+      xmpp.onClosed((error) => {
+        target?.abandon(error);
+        void Promise.allSettled([...inFlight]).then(() => reject(error));
+      });
       if (req.deadlineMs !== undefined) {
         const timer = setTimeout(() => (inFlight.size === 0 ? resolve() : void Promise.allSettled([...inFlight]).then(() => resolve())), req.deadlineMs);
         signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
