@@ -86,7 +86,9 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
   try {
     const one = async (source: SendSource) => {
       // A resource of our own per offer, so a sender never clashes with a receiver on the same account.
-      const account = { ...base, resource: base.resource || `xep65-send-${randomBytes(4).toString('hex')}` };
+      // Each file its own signal: --parallel N would pile N listeners onto the shared one.
+      const own = AbortSignal.any([signal]);
+      const account = { ...base, signal: own, resource: base.resource || `xep65-send-${randomBytes(4).toString('hex')}` };
       const request: SendRequest = {
         account,
         file: source.path,
@@ -100,7 +102,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
         ibb: args.ibb,
         offerTimeoutMs: args.offerTimeout * 1000,
         onEvent: (e) => view.onEvent(e),
-        signal,
+        signal: own,
       };
       await sendFileTo(request);
     };

@@ -78,7 +78,7 @@ export async function createView(opts: ViewOptions): Promise<View> {
         case 'accepted':
           return verbose ? say(`Accepted (${e.method})`) : undefined;
         case 'declined':
-          return say(color.yellow(`Declined ${printable(e.file.name)} from ${printable(e.peer)}`));
+          return say(color.yellow(`Declined ${printable(e.file.name)} from ${printable(e.peer)}${e.reason === 'not accepted' ? '' : ` (${e.reason})`}`));
         case 'proxies':
           return verbose ? say(`Proxies: ${e.streamhosts.map((s) => `${s.jid} ${s.host}:${s.port}`).join(', ') || 'none'}`) : undefined;
         case 'streamhost-tried':

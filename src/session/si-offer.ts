@@ -32,6 +32,9 @@ function mapOfferError(err: unknown, to: string): unknown {
   if (condition === 'forbidden' || condition === 'not-acceptable' || condition === 'not-allowed') {
     return new Xep65Error('declined', `${to} declined the file${text ? `: ${text}` : ''}`, { cause: err });
   }
+  if (condition === 'resource-constraint') {
+    return new Xep65Error('declined', `${to} is busy and declined the file for now${text ? `: ${text}` : ''}`, { cause: err });
+  }
   if (condition === 'service-unavailable' || condition === 'feature-not-implemented') {
     return new Xep65Error('unsupported', `${to} does not support SI file transfer (${condition})`, { cause: err });
   }

@@ -15,6 +15,7 @@ import { buildError } from '../stanzas/stanza-error.js';
 import { NS_BYTESTREAMS, NS_IBB, NS_SI } from '../stanzas/ns.js';
 import { serveIbbTarget, type IbbTarget } from './ibb-target.js';
 import { connectToStreamhosts } from './connect-streamhosts.js';
+import { OfferLimits, type OfferLimitsConfig } from './offer-limits.js';
 import type { EventSink } from './events.js';
 import type { IqAnswer, IqRequest, Socks5Dialer, XmppPort } from './ports.js';
 
@@ -44,8 +45,13 @@ export interface TargetOptions {
   perHostTimeoutMs: number;
   /** Shared by all streamhost candidates of one offer. */
   connectBudgetMs: number;
+  /** Offers held at once, per peer and in all (default OFFER_LIMITS). */
+  limits?: OfferLimitsConfig;
   signal?: AbortSignal;
 }
+
+/** Streamhosts of one offer we try at most; the rest are ignored (a hostile list costs no dials). */
+export const MAX_STREAMHOSTS = 16;
 
 interface Pending {
   offer: IncomingOffer;
@@ -60,6 +66,14 @@ export type Target = IbbTarget;
 export function serveTarget(opts: TargetOptions): Target {
   const pending = new Map<string, Pending>();
   const keyOf = (from: string, sid: string) => `${from}\n${sid}`;
+  const limits = new OfferLimits(opts.limits);
+  const slots = new WeakMap<IncomingOffer, () => void>();
+  const release = (offer: IncomingOffer) => slots.get(offer)?.();
+  const failed = (offer: IncomingOffer, error: Xep65Error) => (release(offer), opts.onFailed(offer, error));
+  const streamed = (offer: IncomingOffer, stream: Duplex) => {
+    stream.once('close', () => release(offer));
+    opts.onStream(offer, stream);
+  };
 
   opts.xmpp.handle('set', NS_SI, 'si', async ({ from, element }: IqRequest): Promise<IqAnswer> => {
     const parsed = parseSiOffer(element);
@@ -73,13 +87,21 @@ export function serveTarget(opts: TargetOptions): Target {
     if (!method) return buildError('cancel', 'bad-request', { app: xml('no-valid-streams', { xmlns: NS_SI }) });
     const offer: IncomingOffer = { from, sid, file };
     if (pending.has(keyOf(from, sid))) return buildError('modify', 'bad-request', { text: 'duplicate stream id' });
+    const slot = limits.take(from);
+    if (!slot) {
+      opts.onEvent({ kind: 'declined', peer: from, sid, file, reason: 'too many offers at once' });
+      return buildError('wait', 'resource-constraint', { text: 'Too many transfers at once; try again later' });
+    }
+    slots.set(offer, slot);
     opts.onEvent({ kind: 'offer', from, sid, file });
     // An offer still waiting for its answer when we are interrupted is declined, not left hanging.
     const accepted = await opts.decide(offer).catch((err: unknown) => {
+      slot();
       if (err instanceof Xep65Error && err.code === 'aborted') return false;
       throw err;
     });
     if (!accepted) {
+      slot();
       opts.onEvent({ kind: 'declined', peer: from, sid, file, reason: opts.signal?.aborted ? 'interrupted' : 'not accepted' });
       return buildError('cancel', 'forbidden', { text: 'Offer Declined' });
     }
@@ -93,7 +115,7 @@ export function serveTarget(opts: TargetOptions): Target {
     const key = keyOf(offer.from, offer.sid);
     const timer = setTimeout(() => {
       pending.delete(key);
-      opts.onFailed(offer, error);
+      failed(offer, error);
     }, ms);
     pending.set(key, { offer, timer, ibbAllowed });
   }
@@ -113,29 +135,30 @@ export function serveTarget(opts: TargetOptions): Target {
     if (!entry) return buildError('modify', 'not-acceptable');
     const { offer } = entry;
     try {
-      const { stream, streamhost } = await connectToStreamhosts(parsed.offer.streamhosts, {
+      const { stream, streamhost } = await connectToStreamhosts(parsed.offer.streamhosts.slice(0, MAX_STREAMHOSTS), {
         dstAddr: parsed.offer.dstAddr ?? computeDstAddr(offer.sid, from, opts.xmpp.jid),
         dial: opts.dial,
         staggerMs: opts.staggerMs,
         perHostTimeoutMs: opts.perHostTimeoutMs,
         budgetMs: opts.connectBudgetMs,
-        signal: opts.signal,
+        // Its own signal: the shared one would collect a listener per concurrent offer.
+        signal: opts.signal && AbortSignal.any([opts.signal]),
         onFailed: (s, error) => opts.onEvent({ kind: 'streamhost-failed', sid: offer.sid, streamhost: s, error }),
         onTried: (s) => opts.onEvent({ kind: 'streamhost-tried', sid: offer.sid, streamhost: s }),
       });
       opts.onEvent({ kind: 'streamhost-used', sid: offer.sid, streamhost });
-      opts.onStream(offer, stream);
+      streamed(offer, stream);
       return buildStreamhostUsed(offer.sid, streamhost.jid);
     } catch (err) {
       const error = err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err });
       if (entry.ibbAllowed) wait(offer, true, opts.ibbFallbackWaitMs, error);
-      else opts.onFailed(offer, error);
+      else failed(offer, error);
       return buildError('cancel', 'item-not-found');
     }
   });
 
   const ibb = opts.ibb
-    ? serveIbbTarget(opts.xmpp, { claim: (from, sid) => take(from, sid, true)?.offer, onStream: opts.onStream, onEvent: opts.onEvent })
+    ? serveIbbTarget(opts.xmpp, { claim: (from, sid) => take(from, sid, true)?.offer, onStream: streamed, onEvent: opts.onEvent })
     : undefined;
 
   opts.signal?.addEventListener('abort', () => pending.forEach((p) => clearTimeout(p.timer)), { once: true });

@@ -68,7 +68,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         try {
           const started = Date.now();
           const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: offer.sid, bytes, total: offer.file.size }));
-          const common = { size: offer.file.size, md5: offer.file.hash, idleTimeoutMs: TIMEOUTS.idleMs, endGraceMs: TIMEOUTS.endGraceMs, onProgress: progress, signal };
+          const common = { size: offer.file.size, md5: offer.file.hash, idleTimeoutMs: TIMEOUTS.idleMs, endGraceMs: TIMEOUTS.endGraceMs, onProgress: progress, signal: AbortSignal.any([signal]) };
           const saved =
             req.sink.kind === 'fd'
               ? { ...(await receiveToFd(stream, req.sink.fd, common)), path: undefined }

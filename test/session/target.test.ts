@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type { Element } from '@xmpp/xml';
-import { serveTarget, type IncomingOffer } from '../../src/session/target.js';
+import { MAX_STREAMHOSTS, serveTarget, type IncomingOffer } from '../../src/session/target.js';
 import { buildSiOffer } from '../../src/stanzas/si.js';
 import { buildStreamhostOffer } from '../../src/stanzas/bytestreams.js';
 import { NS_BYTESTREAMS, NS_IBB, NS_SI_FILE } from '../../src/stanzas/ns.js';
@@ -18,16 +18,17 @@ import { FakeXmpp } from '../helpers/fake-xmpp.js';
 const SENDER = 'alice@example.test/xep65-send-1';
 const ME = 'bob@example.test/xep65';
 
-function setup(accept: boolean, dial: Socks5Dialer) {
+function setup(accept: boolean, dial: Socks5Dialer, limits?: { perPeer: number; total: number }) {
   const xmpp = new FakeXmpp(ME);
   const streams: IncomingOffer[] = [];
   const failures: Xep65Error[] = [];
   const events: TransferEvent[] = [];
+  const opened: Duplex[] = [];
   serveTarget({
     xmpp,
     dial,
     decide: async () => accept,
-    onStream: (offer) => streams.push(offer),
+    onStream: (offer, stream) => (streams.push(offer), opened.push(stream)),
     onFailed: (_o, e) => failures.push(e),
     onEvent: (e) => events.push(e),
     streamhostOfferTimeoutMs: 5000,
@@ -36,14 +37,16 @@ function setup(accept: boolean, dial: Socks5Dialer) {
     staggerMs: 1,
     perHostTimeoutMs: 100,
     connectBudgetMs: 200,
+    ...(limits ? { limits } : {}),
   });
-  return { xmpp, streams, failures, events };
+  return { xmpp, streams, failures, events, opened };
 }
 
-const offer = (methods = [NS_BYTESTREAMS, NS_IBB], profile = NS_SI_FILE) =>
-  buildSiOffer({ sid: 's1', profile, file: { name: 'a.txt', size: 3 }, streamMethods: methods });
+const offer = (methods = [NS_BYTESTREAMS, NS_IBB], profile = NS_SI_FILE, sid = 's1') =>
+  buildSiOffer({ sid, profile, file: { name: 'a.txt', size: 3 }, streamMethods: methods });
 
 const errorOf = (answer: unknown) => parseErrorElement(answer as Element);
+const accepted = (answer: unknown) => (answer as Element).name === 'si';
 
 test('accepted offer: bytestreams chosen, then DST.ADDR = SHA1(sid + requester + target) and streamhost-used', async () => {
   const dialed: Array<{ host: string; dstAddr: string }> = [];
@@ -100,4 +103,39 @@ test('no streamhost reachable: item-not-found and the failure reported (XEP-0065
   assert.equal(e.condition, 'item-not-found');
   assert.equal(failures.length, 1);
   assert.equal(failures[0]!.code, 'no-streamhost');
+});
+
+test('a peer over its share of open offers gets resource-constraint (wait); a slot frees when its stream closes; others still get through', async () => {
+  const { xmpp, events, opened } = setup(true, async () => new PassThrough(), { perPeer: 2, total: 3 });
+  const si = (from: string, sid: string) => xmpp.receive('set', from, offer([NS_BYTESTREAMS], NS_SI_FILE, sid));
+  const hosts = (sid: string) => buildStreamhostOffer({ sid, mode: 'tcp', streamhosts: [{ jid: 'p', host: 'h', port: 1 }] });
+  assert.ok(accepted(await si(SENDER, 'a1')));
+  assert.ok(accepted(await si('alice@example.test/other', 'a2')), 'a second resource of the same account');
+  const third = errorOf(await si(SENDER, 'a3'));
+  assert.equal(third.condition, 'resource-constraint');
+  assert.equal(third.type, 'wait');
+  assert.ok(events.some((e) => e.kind === 'declined' && e.reason === 'too many offers at once'));
+  assert.ok(accepted(await si('carol@example.test/x', 'c1')), 'another peer still gets through');
+  assert.equal(errorOf(await si('dave@example.test/x', 'd1')).condition, 'resource-constraint', 'the total is reached');
+  await xmpp.receive('set', SENDER, hosts('a1'));
+  opened[0]!.destroy();
+  await new Promise((r) => setImmediate(r));
+  assert.ok(accepted(await si(SENDER, 'a4')), 'the closed stream gave its slot back');
+});
+
+test('a declined offer gives its slot back', async () => {
+  const { xmpp } = setup(false, async () => new PassThrough(), { perPeer: 1, total: 1 });
+  for (const sid of ['x1', 'x2', 'x3']) assert.equal(errorOf(await xmpp.receive('set', SENDER, offer([NS_BYTESTREAMS], NS_SI_FILE, sid))).condition, 'forbidden');
+});
+
+test('at most MAX_STREAMHOSTS of one offer are dialed', async () => {
+  let dials = 0;
+  const { xmpp } = setup(true, async () => {
+    dials++;
+    throw new Error('refused');
+  });
+  await xmpp.receive('set', SENDER, offer());
+  const streamhosts = Array.from({ length: 500 }, (_, i) => ({ jid: `p${i}`, host: '127.0.0.1', port: 1000 + i }));
+  await xmpp.receive('set', SENDER, buildStreamhostOffer({ sid: 's1', mode: 'tcp', streamhosts }));
+  assert.equal(dials, MAX_STREAMHOSTS);
 });
