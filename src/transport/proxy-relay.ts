@@ -5,13 +5,14 @@
 // the requester's activation names that hash. Bytes sent before activation are read and dropped
 // (§9.1: "Ignore any bytes sent before the bytestream is activated"); connections not activated
 // in time are closed; connections are limited in total and per address.
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import { Xep65Error } from '../errors.js';
 import type { ActivationOutcome, ActivationRequest, ProxyRelayPort } from '../session/ports.js';
 import type { ProxyCounters } from '../session/proxy-events.js';
 import { acceptSocks5 } from './socks5-server.js';
 import { relay } from './relay.js';
-import { bind } from './streamhost-listener.js';
+import { bind, evictOldest } from './streamhost-listener.js';
 
 export interface ProxyRelayOptions {
   port: number;
@@ -22,6 +23,8 @@ export interface ProxyRelayOptions {
   activationTimeoutMs: number;
   maxConnections: number;
   maxPerAddress: number;
+  /** Unfinished handshakes one address may have; past it the oldest is dropped (default 16). */
+  maxHandshakesPerAddress?: number;
   maxActive: number;
   onStreamClosed(record: StreamRecord): void;
   onConnectionRefused(peer: string, reason: string): void;
@@ -66,7 +69,10 @@ export async function listenProxyRelay(opts: ProxyRelayOptions): Promise<ProxyRe
   const pairs = new Map<string, Pair>();
   const sockets = new Set<net.Socket>();
   const perAddress = new Map<string, number>();
+  const handshaking = new Map<string, Set<net.Socket>>();
   const shutdown = new AbortController();
+  // Every open socket's handshake or relay listens to it, each at most once: that is the bound.
+  setMaxListeners(opts.maxConnections + 1, shutdown.signal);
   const totals = { activated: 0, completed: 0, refusedConnections: 0, expired: 0, bytesRelayed: 0, active: 0 };
 
   const refuse = (peer: string, reason: string) => {
@@ -107,6 +113,22 @@ export async function listenProxyRelay(opts: ProxyRelayOptions): Promise<ProxyRe
     }
   };
 
+  /**
+   * Silent or slow connections from one address (a NAT) cannot hold its whole share through the
+   * handshake timeout: past maxHandshakesPerAddress unfinished ones, the oldest is dropped, as
+   * our own streamhost does. Returns the release for when the handshake ends either way.
+   */
+  const handshakeSlot = (address: string, socket: net.Socket) => {
+    const mine = handshaking.get(address) ?? new Set<net.Socket>();
+    handshaking.set(address, mine);
+    if (mine.size >= (opts.maxHandshakesPerAddress ?? 16)) evictOldest(mine);
+    mine.add(socket);
+    return () => {
+      mine.delete(socket);
+      if (mine.size === 0 && handshaking.get(address) === mine) handshaking.delete(address);
+    };
+  };
+
   /** Counts a socket as open until it closes (adopted sockets replace their originals here). */
   const track = (socket: net.Socket, address: string, onClose?: () => void) => {
     sockets.add(socket);
@@ -130,6 +152,7 @@ export async function listenProxyRelay(opts: ProxyRelayOptions): Promise<ProxyRe
     socket.on('error', () => undefined); // reported through the handshake, the relay or 'close'
     let dst: string | undefined;
     track(socket, address, () => dst !== undefined && forget(dst, socket));
+    const done = handshakeSlot(address, socket);
     acceptSocks5(socket, {
       timeoutMs: opts.handshakeTimeoutMs,
       signal: shutdown.signal,
@@ -138,7 +161,7 @@ export async function listenProxyRelay(opts: ProxyRelayOptions): Promise<ProxyRe
         dst = d;
         return true;
       },
-    }).then(
+    }).finally(done).then(
       () => {
         if (pairs.get(dst!)?.active) return; // activated between the reply and this callback: the relay owns it
         socket.on('data', ignore);

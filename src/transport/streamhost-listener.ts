@@ -87,7 +87,8 @@ export async function listenStreamhost(opts: ListenOptions): Promise<StreamhostL
   };
 }
 
-function evictOldest(handshaking: Set<net.Socket>): void {
+/** Drops the connection that has been handshaking longest (insertion order). */
+export function evictOldest(handshaking: Set<net.Socket>): void {
   const oldest = handshaking.values().next().value;
   if (!oldest) return;
   handshaking.delete(oldest);
