@@ -18,3 +18,9 @@ export function formatRate(bytes: number, seconds: number): string {
 export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
+
+/** Peer-chosen identifiers (a sid has no length limit, XEP-0065 1.8) are cut for a log line. */
+export function printableId(text: string, max = 64): string {
+  const shown = printable(text);
+  return shown.length <= max ? shown : `${shown.slice(0, max - 1)}…`;
+}
