@@ -117,6 +117,8 @@ export async function createView(opts: ViewOptions): Promise<View> {
         case 'exec':
           // A failure is reported as the transfer's error; success only with -v.
           return verbose && e.status === 0 ? say(`--exec exited 0 for ${e.path}`) : undefined;
+        case 'part-files-removed':
+          return say(color.yellow(`Removed ${e.paths.length} part file(s) left by a receiver that was killed: ${e.paths.map(printable).join(', ')}`));
         case 'xml':
           return opts.verbose >= 2 ? say(color.dim(`${e.direction === 'in' ? '<<' : '>>'} ${printable(e.xml)}`)) : undefined;
         default: {

@@ -21,6 +21,8 @@ export type TransferEvent =
   | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error }
   /** The server could not be reached; the login is tried again (--retry). */
   | { kind: 'login-retry'; error: Error; seconds: number }
+  /** Part files left by a receiver that was killed (its PID is gone) were removed from a receive directory. */
+  | { kind: 'part-files-removed'; paths: string[] }
   /** The --exec command ran for a saved file. */
   | { kind: 'exec'; path: string; command: string; status: number }
   /** An XML element sent or received (-vv), credentials hidden. */

@@ -14,6 +14,7 @@ import { dialSocks5 } from '../transport/socks5-client.js';
 import { receiveFile, receiveToFd } from '../transport/receive-file.js';
 import { safeRelativePath } from '../transport/safe-name.js';
 import { placeUnder } from '../transport/place.js';
+import { removeStaleParts } from '../transport/file-sink.js';
 import { throttle } from './throttle.js';
 import { NS_IBB } from '../stanzas/ns.js';
 import { TIMEOUTS } from './timeouts.js';
@@ -52,6 +53,19 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
   let ended = 0;
   let target: Target | undefined;
+  const cleaned = new Set<string>();
+  /** Each directory a file goes to is first rid of part files a killed receiver left there. */
+  const cleanUp = async (dir: string) => {
+    if (cleaned.has(dir)) return;
+    cleaned.add(dir);
+    const paths = await removeStaleParts(dir);
+    if (paths.length > 0) req.onEvent({ kind: 'part-files-removed', paths });
+  };
+  const placed = async (base: string, offer: IncomingOffer) => {
+    const where = await placeUnder(base, safeRelativePath(offer.file.name));
+    await cleanUp(where.dir);
+    return where;
+  };
 
   try {
     const finished = new Promise<void>((resolve, reject) => {
@@ -72,7 +86,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
           const saved =
             req.sink.kind === 'fd'
               ? { ...(await receiveToFd(stream, req.sink.fd, common)), path: undefined }
-              : await receiveFile(stream, { ...common, ...(await placeUnder(req.sink.dir, safeRelativePath(offer.file.name))), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
+              : await receiveFile(stream, { ...common, ...(await placed(req.sink.dir, offer)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
           progress.flush();
           if (saved.path !== undefined) result.saved.push(saved.path);
           const seconds = (Date.now() - started) / 1000;
@@ -116,6 +130,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
       }
       signal.addEventListener('abort', () => reject(new Xep65Error('aborted', 'interrupted')), { once: true });
     });
+    if (req.sink.kind === 'dir') await cleanUp(req.sink.dir);
     await xmpp.sendPresence();
     req.onEvent({ kind: 'ready', jid: xmpp.jid });
     await finished;

@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
-import { commitPartFile, createPartFile, removePartFile } from './file-sink.js';
+import { commitPartFile, createPartFile, keepPartFile, removePartFile } from './file-sink.js';
 import { readerOf, type ChunkConsumer } from './socket-reader.js';
 
 export interface ReceiveFileOptions {
@@ -50,7 +50,8 @@ export function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Promise<{
     } catch (err) {
       reset();
       if (!closed) await part.handle.close();
-      if (!opts.keepPartial) await removePartFile(part.partPath);
+      if (opts.keepPartial) await keepPartFile(part.partPath, opts.dir, opts.name);
+      else await removePartFile(part.partPath);
       throw err;
     }
   });

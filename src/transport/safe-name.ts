@@ -3,7 +3,8 @@
 // most 255 bytes, so a name can never leave the receive directory or hide itself.
 
 const MAX_BYTES = 255;
-const PART_SUFFIX_ROOM = '.part'.length + ' (999)'.length;
+/** Room for the part file's name around NAME: `.NAME.xep65-PID-RANDOM.part`, PID up to 7 digits. */
+const PART_SUFFIX_ROOM = '.'.length + '.xep65-'.length + 7 + '-'.length + 8 + '.part'.length;
 
 export function safeFileName(offered: string): string {
   const last = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..').pop() ?? '';

@@ -7,7 +7,10 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { spawnSync } from 'node:child_process';
 import { receiveFile } from '../../src/transport/receive-file.js';
+import { removeStaleParts } from '../../src/transport/file-sink.js';
+import { safeFileName } from '../../src/transport/safe-name.js';
 import { Xep65Error } from '../../src/errors.js';
 
 async function withDir(fn: (dir: string) => Promise<void>) {
@@ -105,7 +108,8 @@ test('aborted mid-transfer (Ctrl-C): the part file is removed', () =>
     const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 100, signal: controller.signal });
     stream.write('some');
     await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(await readdir(dir), ['a.txt.part']);
+    const [part] = await readdir(dir);
+    assert.match(part!, new RegExp(`^\\.a\\.txt\\.xep65-${process.pid}-[0-9a-f]{8}\\.part$`), 'a hidden part file no offered name can reach');
     controller.abort();
     await assert.rejects(done, (e: Xep65Error) => e.code === 'aborted');
     assert.deepEqual(await readdir(dir), []);
@@ -133,22 +137,54 @@ test('a zero-byte file is saved without waiting for data', () =>
   }));
 
 // Issue 10 #3: an offer named `x.part` that finished while `x` was under way replaced x's part
-// file (rename by path), and x was then "saved" with the other sender's bytes.
-test('--overwrite: an offer named x.part never replaces the part file of transfer x', () =>
+// file (rename by path), and x was then "saved" with the other sender's bytes. Part files now live
+// in a namespace no offered name reaches (a leading dot), so --overwrite keeps its plain meaning.
+test('--overwrite: an offer named x.part (or like a part file) cannot touch the part file of transfer x', () =>
   withDir(async (dir) => {
     const sx = new PassThrough();
     const x = receiveFile(sx, { ...base, dir, name: 'x', size: 6, overwrite: true });
-    sx.write('abc'); // x is under way: x.part exists
+    sx.write('abc');
     await new Promise((r) => setTimeout(r, 20));
-    const sp = new PassThrough();
-    const hostile = receiveFile(sp, { ...base, dir, name: 'x.part', size: 4, overwrite: true });
-    sp.write('EVIL');
-    const saved = await hostile;
-    assert.notEqual(saved.path, path.join(dir, 'x.part'), 'x.part is not overwritten');
+    const [xPart] = await readdir(dir);
+    for (const name of ['x.part', safeFileName(xPart!)]) {
+      const sp = new PassThrough();
+      const hostile = receiveFile(sp, { ...base, dir, name, size: 4, overwrite: true });
+      sp.write('EVIL');
+      const saved = await hostile;
+      assert.notEqual(saved.path, path.join(dir, xPart!));
+      assert.equal(await readFile(saved.path, 'utf8'), 'EVIL');
+    }
     sx.write('def');
     assert.equal((await x).path, path.join(dir, 'x'));
     assert.equal(await readFile(path.join(dir, 'x'), 'utf8'), 'abcdef');
-    assert.equal(await readFile(saved.path, 'utf8'), 'EVIL');
+  }));
+
+test('--keep-partial: a failed transfer leaves name.part, never replacing a file of that name', () =>
+  withDir(async (dir) => {
+    await writeFile(path.join(dir, 'k.part'), 'mine');
+    const s = new PassThrough();
+    const done = receiveFile(s, { ...base, dir, name: 'k', size: 10, keepPartial: true });
+    s.end('abc');
+    await assert.rejects(done, (e: Xep65Error) => e.code === 'stream-broken');
+    assert.deepEqual((await readdir(dir)).sort(), ['k (1).part', 'k.part']);
+    assert.equal(await readFile(path.join(dir, 'k (1).part'), 'utf8'), 'abc');
+    assert.equal(await readFile(path.join(dir, 'k.part'), 'utf8'), 'mine');
+  }));
+
+test('part files of a receiver that is gone (SIGKILL) are removed; a live one, ours and look-alikes stay', () =>
+  withDir(async (dir) => {
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)']);
+    const deadPid = Number(String(dead.stdout).trim());
+    const names = {
+      stale: `.big.iso.xep65-${deadPid}-0123abcd.part`,
+      live: `.other.xep65-${process.ppid}-0123abcd.part`,
+      ours: `.mine.xep65-${process.pid}-0123abcd.part`,
+      user: `notes.part`,
+      lookAlike: `.x.xep65-${deadPid}-nothex!.part`,
+    };
+    for (const name of Object.values(names)) await writeFile(path.join(dir, name), 'x');
+    assert.deepEqual(await removeStaleParts(dir), [path.join(dir, names.stale)]);
+    assert.deepEqual((await readdir(dir)).sort(), [names.live, names.ours, names.user, names.lookAlike].sort());
   }));
 
 test('a part file replaced under us is never committed under the final name', () =>
@@ -157,8 +193,9 @@ test('a part file replaced under us is never committed under the final name', ()
     const done = receiveFile(s, { ...base, dir, name: 'y', size: 3 }).catch((e: Xep65Error) => e);
     s.write('ab');
     await new Promise((r) => setTimeout(r, 20));
-    await writeFile(path.join(dir, 'y.part.new'), 'BAD');
-    await rename(path.join(dir, 'y.part.new'), path.join(dir, 'y.part'));
+    const [part] = await readdir(dir);
+    await writeFile(path.join(dir, 'y.new'), 'BAD');
+    await rename(path.join(dir, 'y.new'), path.join(dir, part!));
     s.write('c');
     const err = (await done) as Xep65Error;
     assert.equal(err.code, 'io');

@@ -30,6 +30,7 @@ test('paths, dots and control characters never survive', () => {
 test('long names are cut to fit 255 bytes with room for the part suffix, keeping the extension', () => {
   const name = safeFileName(`${'é'.repeat(300)}.tar.gz`);
   assert.ok(Buffer.byteLength(`${numberedName(name, 999)}.part`) <= 255);
+  assert.ok(Buffer.byteLength(`.${name}.xep65-4194304-0123abcd.part`) <= 255, 'the hidden part file name fits too');
   assert.ok(name.endsWith('.gz'));
 });
 
