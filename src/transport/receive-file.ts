@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
 import { commitPartFile, createPartFile, keepPartFile, removePartFile } from './file-sink.js';
 import { readerOf, type ChunkConsumer } from './socket-reader.js';
+import { describeSocketError } from './socket-errors.js';
 
 export interface ReceiveFileOptions {
   dir: string;
@@ -98,7 +99,7 @@ function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
   const done = new Promise<void>((resolve, reject) => {
     const finish = (err?: Error) => {
       stream.off('data', consume).off('end', onEnd).off('close', onEnd).off('error', finish);
-      if (err) reject(err instanceof Xep65Error ? err : new Xep65Error('stream-broken', err.message, { cause: err }));
+      if (err) reject(err instanceof Xep65Error ? err : new Xep65Error('stream-broken', describeSocketError(err), { cause: err }));
       else resolve();
     };
     const onEnd = () => finish();

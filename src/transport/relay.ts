@@ -5,6 +5,7 @@
 // a reader pauses while its peer's send queue is full, so memory stays flat in the bytes relayed.
 import type net from 'node:net';
 import { adoptSocket } from './adopt-socket.js';
+import { describeSocketError } from './socket-errors.js';
 
 export interface RelayResult {
   /** Bytes from `a` to `b`, and from `b` to `a`. */
@@ -73,7 +74,7 @@ export function relay(a: net.Socket, b: net.Socket, opts: RelayOptions = {}): Pr
       [sb, sa],
     ] as const) {
       from.socket.on('end', () => onEnd(from, to));
-      from.socket.on('error', (err) => fail(err.message));
+      from.socket.on('error', (err) => fail(describeSocketError(err)));
       from.socket.on('close', onClose);
       to.socket.on('drain', () => {
         if (from.blocked) {

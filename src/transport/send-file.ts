@@ -14,6 +14,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Xep65Error } from '../errors.js';
+import { describeSocketError } from './socket-errors.js';
 
 export interface SendFileOptions {
   size: number;
@@ -69,7 +70,7 @@ function copyToStream(file: FileHandle, path: string, stream: Duplex, opts: Send
     };
     const onAbort = () => settle(new Xep65Error('aborted', 'cancelled'));
     const broken = (err: Error) =>
-      settle(new Xep65Error('stream-broken', `the stream broke after ${written} of ${opts.size} bytes: ${err.message}`, { cause: err }));
+      settle(new Xep65Error('stream-broken', `the stream broke after ${written} of ${opts.size} bytes: ${describeSocketError(err)}`, { cause: err }));
 
     const writeNext = () => {
       const filled = ready.shift();
@@ -115,7 +116,7 @@ function receiverVerdict(stream: Duplex): Promise<Xep65Error | undefined> {
   return new Promise((resolve) => {
     stream.once('end', () => resolve(undefined));
     stream.on('error', (err: NodeJS.ErrnoException) =>
-      resolve(new Xep65Error('stream-broken', `the receiver reset the connection (${err.code ?? err.message}): it did not keep the file`, { cause: err })),
+      resolve(new Xep65Error('stream-broken', `the receiver did not keep the file (${describeSocketError(err)})`, { cause: err })),
     );
     stream.once('close', () => resolve(new Xep65Error('stream-broken', 'the stream closed before the receiver confirmed the file')));
     stream.resume(); // the receiver sends nothing; reading lets us see its FIN

@@ -6,6 +6,7 @@
 // backpressure through push); pump() takes the bytes directly, without copies.
 import net from 'node:net';
 import { Xep65Error } from '../errors.js';
+import { describeSocketError } from './socket-errors.js';
 import type { Decoded } from '../socks5/codec.js';
 
 const READ_BUFFER_BYTES = 1 << 20;
@@ -74,7 +75,7 @@ export class SocketReader {
         else resolve();
       };
       const onEnd = () => finish();
-      const onError = (err: Error) => finish(new Xep65Error('stream-broken', err.message, { cause: err }));
+      const onError = (err: Error) => finish(new Xep65Error('stream-broken', describeSocketError(err), { cause: err }));
       stop = () => finish();
       try {
         for (const chunk of this.pending.splice(0)) consume(chunk);

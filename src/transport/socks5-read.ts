@@ -3,6 +3,7 @@
 import type net from 'node:net';
 import { Xep65Error, toXep65Error } from '../errors.js';
 import type { Decoded } from '../socks5/codec.js';
+import { describeSocketError } from './socket-errors.js';
 export type Socks5Decoder<T> = (buf: Buffer) => Decoded<T>;
 
 /** The error a cancelled handshake rejects with: the signal's own Xep65Error (timeout) if it has one. */
@@ -65,7 +66,7 @@ export function readSocks5Message<T>(socket: net.Socket, decode: Socks5Decoder<T
       if (decoded.rest.length > 0) socket.unshift(decoded.rest);
       resolve(decoded.value);
     };
-    const onError = (err: Error): void => fail(new Xep65Error('io', `socket error during SOCKS5 handshake: ${err.message}`, { cause: err }));
+    const onError = (err: Error): void => fail(new Xep65Error('io', `socket error during SOCKS5 handshake: ${describeSocketError(err)}`, { cause: err }));
     const onClose = (): void => fail(new Xep65Error('io', `connection closed during SOCKS5 handshake (after ${pending.length} bytes of a message)`));
     const onAbort = (): void => fail(abortError(signal as AbortSignal));
     socket.on('data', onData).on('error', onError).on('end', onClose).on('close', onClose);
