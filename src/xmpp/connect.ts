@@ -25,6 +25,8 @@ import { redactedXml, type XmlTrace } from './trace.js';
 import type { IqHandler, XmppPort } from '../session/ports.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+/** How long a closing stream waits for the server's </stream> before the socket is dropped. */
+const STOP_WAIT_MS = 2_000;
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const DEFAULT_IQ_TIMEOUT_MS = 30_000;
 
@@ -115,7 +117,8 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
   try {
     await withDeadline(entity.start(), opts.timeoutMs, opts.signal);
   } catch (err) {
-    await entity.stop().catch(() => undefined);
+    // A server that does not answer our </stream> would hold stop() for the whole timeout.
+    await withDeadline(entity.stop(), STOP_WAIT_MS).catch(() => destroySocket(entity.socket));
     throw mapConnectError(err ?? lastError, opts.server, domain);
   }
 
@@ -134,7 +137,7 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
     async close() {
       closing = true;
       requester.failAll(new Xep65Error('aborted', 'the connection was closed'));
-      await withDeadline(entity.stop(), 2_000).catch(() => destroySocket(entity.socket));
+      await withDeadline(entity.stop(), STOP_WAIT_MS).catch(() => destroySocket(entity.socket));
     },
   };
 }
