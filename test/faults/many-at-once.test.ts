@@ -44,7 +44,13 @@ describe('twelve transfers at once', () => {
     assert.equal(received.code, 0, received.stderr);
     for (const [side, result] of [['sender', sender], ['receiver', received]] as const) {
       assert.doesNotMatch(result.stderr, /Warning|MaxListeners/, `${side} stderr: ${result.stderr}`);
-      for (const line of result.stdout.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `${side} stdout line: ${line}`);
+      const records = result.stdout.trim().split('\n').map((line) => {
+        assert.doesNotThrow(() => JSON.parse(line), `${side} stdout line: ${line}`);
+        return JSON.parse(line) as { event: string; peakRssBytes?: number };
+      });
+      // Memory bounded: reused buffers per transfer (6 MiB sending, 1 MiB receiving), not per file size.
+      const peak = records.find((r) => r.event === 'stats')?.peakRssBytes ?? 0;
+      assert.ok(peak > 0 && peak < 300 * 1024 * 1024, `${side} peak RSS ${Math.round(peak / 2 ** 20)} MiB`);
     }
     assert.deepEqual((await readdir(dir)).sort(), names);
     for (const name of names) assert.equal(await sha256File(path.join(dir, name)), await sha256File(path.join(src, name)));
