@@ -12,7 +12,7 @@ import type { ActivationOutcome, ActivationRequest, ProxyRelayPort } from '../se
 import type { ProxyCounters } from '../session/proxy-events.js';
 import { acceptSocks5 } from './socks5-server.js';
 import { relay } from './relay.js';
-import { bind, evictOldest } from './streamhost-listener.js';
+import { bind } from './streamhost-listener.js';
 
 export interface ProxyRelayOptions {
   port: number;
@@ -23,7 +23,7 @@ export interface ProxyRelayOptions {
   activationTimeoutMs: number;
   maxConnections: number;
   maxPerAddress: number;
-  /** Unfinished handshakes one address may have; past it the oldest is dropped (default 16). */
+  /** Unfinished handshakes one address may have before those older than 1 s are dropped (default 16). */
   maxHandshakesPerAddress?: number;
   maxActive: number;
   onStreamClosed(record: StreamRecord): void;
@@ -64,12 +64,14 @@ interface Pair {
 }
 
 const DST_ADDR = /^[0-9a-f]{40}$/;
+/** Under pressure from one address, an unfinished handshake older than this is dropped. */
+const HANDSHAKE_GRACE_MS = 1_000;
 
 export async function listenProxyRelay(opts: ProxyRelayOptions): Promise<ProxyRelay> {
   const pairs = new Map<string, Pair>();
   const sockets = new Set<net.Socket>();
   const perAddress = new Map<string, number>();
-  const handshaking = new Map<string, Set<net.Socket>>();
+  const handshaking = new Map<string, Map<net.Socket, number>>();
   const shutdown = new AbortController();
   // Every open socket's handshake or relay listens to it, each at most once: that is the bound.
   setMaxListeners(opts.maxConnections + 1, shutdown.signal);
@@ -115,14 +117,23 @@ export async function listenProxyRelay(opts: ProxyRelayOptions): Promise<ProxyRe
 
   /**
    * Silent or slow connections from one address (a NAT) cannot hold its whole share through the
-   * handshake timeout: past maxHandshakesPerAddress unfinished ones, the oldest is dropped, as
-   * our own streamhost does. Returns the release for when the handshake ends either way.
+   * handshake timeout: once it has maxHandshakesPerAddress unfinished ones, a newcomer drops
+   * those that have been at it for more than HANDSHAKE_GRACE_MS (a real client finishes within a
+   * round trip, so a burst of honest ones is never cut). Returns the release for when the
+   * handshake ends either way.
    */
   const handshakeSlot = (address: string, socket: net.Socket) => {
-    const mine = handshaking.get(address) ?? new Set<net.Socket>();
+    const mine = handshaking.get(address) ?? new Map<net.Socket, number>();
     handshaking.set(address, mine);
-    if (mine.size >= (opts.maxHandshakesPerAddress ?? 16)) evictOldest(mine);
-    mine.add(socket);
+    const now = performance.now();
+    if (mine.size >= (opts.maxHandshakesPerAddress ?? 16)) {
+      for (const [old, since] of mine) {
+        if (now - since <= HANDSHAKE_GRACE_MS) break; // insertion order: the rest are younger
+        mine.delete(old);
+        old.destroy();
+      }
+    }
+    mine.set(socket, now);
     return () => {
       mine.delete(socket);
       if (mine.size === 0 && handshaking.get(address) === mine) handshaking.delete(address);

@@ -87,8 +87,7 @@ export async function listenStreamhost(opts: ListenOptions): Promise<StreamhostL
   };
 }
 
-/** Drops the connection that has been handshaking longest (insertion order). */
-export function evictOldest(handshaking: Set<net.Socket>): void {
+function evictOldest(handshaking: Set<net.Socket>): void {
   const oldest = handshaking.values().next().value;
   if (!oldest) return;
   handshaking.delete(oldest);
