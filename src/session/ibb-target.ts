@@ -3,6 +3,7 @@
 // readable stream of the decoded <data/> chunks, checked in sequence (§2.2, 16-bit wrap). Each
 // data IQ is answered once its chunk is taken, so a slow disk slows the sender (§2.2 "throttling").
 import { PassThrough, type Duplex } from 'node:stream';
+import type { Element } from '@xmpp/xml';
 import { buildError } from '../stanzas/stanza-error.js';
 import { nextSeq, parseIbbClose, parseIbbData, parseIbbOpen } from '../stanzas/ibb.js';
 import { NS_IBB } from '../stanzas/ns.js';
@@ -44,8 +45,13 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget
     if (open.stanza !== 'iq') return buildError('cancel', 'feature-not-implemented', { text: 'data in IQ stanzas only' });
     const offer = hooks.claim(from, open.sid);
     if (!offer) return buildError('cancel', 'not-acceptable');
+    const key = keyOf(from, open.sid);
     const stream = new PassThrough({ highWaterMark: 1 << 20 });
-    streams.set(keyOf(from, open.sid), { stream, blockSize: open.blockSize, seq: 0 });
+    // The reader reports a failure while it reads; a bad packet right after the last one (the
+    // reader already done) must not crash the receiver with an unhandled 'error'. A failed stream
+    // is over (§2.2): forget it, so nothing waits for its <close/> and nothing piles up.
+    stream.on('error', () => forget(key));
+    streams.set(key, { stream, blockSize: open.blockSize, seq: 0 });
     hooks.onEvent({ kind: 'ibb-opened', sid: open.sid, blockSize: open.blockSize });
     hooks.onStream(offer, stream);
     return true;
@@ -53,8 +59,8 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget
 
   xmpp.handle('set', NS_IBB, 'data', async ({ from, element }): Promise<IqAnswer> => {
     const data = parseIbbData(element);
-    const incoming = data && streams.get(keyOf(from, data.sid));
-    if (!data) return buildError('modify', 'bad-request', { text: 'bad IBB data' });
+    if (!data) return refuseBadData(from, element);
+    const incoming = streams.get(keyOf(from, data.sid));
     if (!incoming || incoming.stream.destroyed) return buildError('cancel', 'item-not-found');
     if (data.seq !== incoming.seq || data.data.length > incoming.blockSize) {
       // §2.2: a lost or oversized packet ends the stream; nothing after it is used.
@@ -71,15 +77,33 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget
     return true;
   });
 
+  /**
+   * §2.2: a packet that is not valid base64 (or has no usable seq) is answered bad-request
+   * (cancel), and the sender must close; its stream ends here at once, as for a lost packet, so
+   * a sender that goes quiet instead does not leave the transfer waiting for the idle timeout.
+   */
+  function refuseBadData(from: string, element: Element): IqAnswer {
+    const seq = String(element.attrs.seq ?? '');
+    const why = /^[0-9]{1,5}$/.test(seq) && Number(seq) <= 0xffff ? `IBB packet ${seq} is not valid base64` : 'IBB packet without a valid seq (0-65535)';
+    const sid = element.attrs.sid;
+    const incoming = typeof sid === 'string' ? streams.get(keyOf(from, sid)) : undefined;
+    incoming?.stream.destroy(new Error(why));
+    return buildError('cancel', 'bad-request', { text: why });
+  }
+
   xmpp.handle('set', NS_IBB, 'close', ({ from, element }): IqAnswer => {
     const sid = parseIbbClose(element);
     const incoming = sid ? streams.get(keyOf(from, sid)) : undefined;
     if (!sid || !incoming) return buildError('cancel', 'item-not-found');
-    streams.delete(keyOf(from, sid));
+    forget(keyOf(from, sid));
     incoming.stream.end(); // a no-op when the file was already complete and the stream closed
-    if (streams.size === 0) onEmpty?.();
     return true;
   });
+
+  function forget(key: string): void {
+    if (!streams.delete(key)) return;
+    if (streams.size === 0) onEmpty?.();
+  }
 
   return {
     drain(ms) {

@@ -10,7 +10,7 @@ export function safeFileName(offered: string): string {
   const last = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..').pop() ?? '';
   const cleaned = last
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
     .trim()
     .replace(/^[.\s-]+/, '');
   return truncateBytes(cleaned === '' ? 'file' : cleaned, MAX_BYTES - PART_SUFFIX_ROOM);

@@ -18,6 +18,18 @@ export type ChunkConsumer = (chunk: Buffer) => void;
 
 const readers = new WeakMap<net.Socket, SocketReader>();
 
+/** Socket errors in words: the receiver's one error line names no Node error code ("read ECONNRESET"). */
+const SOCKET_ERRORS: Readonly<Record<string, string>> = {
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed',
+  ETIMEDOUT: 'the connection timed out',
+};
+
+function describeSocketError(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code !== undefined && SOCKET_ERRORS[code]) || err.message;
+}
+
 /** The reader of a socket dialed with SocketReader, if it was. */
 export function readerOf(stream: unknown): SocketReader | undefined {
   return stream instanceof net.Socket ? readers.get(stream) : undefined;
@@ -107,15 +119,16 @@ export class SocketReader {
   private nextEvent(signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => done(signal?.reason instanceof Error ? signal.reason : new Xep65Error('aborted', 'cancelled'));
+      const onError = (err: Error) => done(new Xep65Error('io', describeSocketError(err), { cause: err }));
       const done = (err?: Error) => {
         this.notify = undefined;
         signal?.removeEventListener('abort', onAbort);
-        this.socket.off('error', done);
+        this.socket.off('error', onError);
         if (err) reject(err);
         else resolve();
       };
       this.notify = () => done();
-      this.socket.once('error', done);
+      this.socket.once('error', onError);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

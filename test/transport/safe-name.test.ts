@@ -19,6 +19,7 @@ test('paths, dots and control characters never survive', () => {
     ['.bashrc', 'bashrc'],
     ['a\u0000b\u001bc\u007f', 'abc'],
     ['evil\u202Etxt.exe', 'eviltxt.exe'],
+    ['mark\u061cline\u2028para\u2029.txt', 'marklinepara.txt'],
     ['  spaced  ', 'spaced'],
     ['-rf', 'rf'],
     ['dir/', 'dir'],
