@@ -105,6 +105,10 @@ function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
     const onEnd = () => finish();
     stop = onEnd;
     stream.on('data', consume).on('end', onEnd).on('close', onEnd).on('error', finish);
+    // A stream that failed or ended before we attached (an IBB packet out of sequence right
+    // after <open/>) emits nothing more: settle now, or the transfer waits for the idle timeout.
+    if (stream.errored) finish(stream.errored);
+    else if (stream.destroyed || stream.readableEnded) onEnd();
   });
   return { done, stop };
 }

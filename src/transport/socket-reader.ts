@@ -18,18 +18,6 @@ export type ChunkConsumer = (chunk: Buffer) => void;
 
 const readers = new WeakMap<net.Socket, SocketReader>();
 
-/** Socket errors in words: the receiver's one error line names no Node error code ("read ECONNRESET"). */
-const SOCKET_ERRORS: Readonly<Record<string, string>> = {
-  ECONNRESET: 'the connection was reset',
-  EPIPE: 'the connection was closed',
-  ETIMEDOUT: 'the connection timed out',
-};
-
-function describeSocketError(err: Error): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return (code !== undefined && SOCKET_ERRORS[code]) || err.message;
-}
-
 /** The reader of a socket dialed with SocketReader, if it was. */
 export function readerOf(stream: unknown): SocketReader | undefined {
   return stream instanceof net.Socket ? readers.get(stream) : undefined;

@@ -5,7 +5,7 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,7 +114,7 @@ export function useHostileReceiver(): HostileReceiver {
       const offer = await alice.offer(bob(), { name, size: String(size) }, [NS_IBB]);
       assert.equal(offer.method, NS_IBB);
       assert.equal(await alice.ibb(bob(), 'open', { sid: offer.sid, 'block-size': String(blockSize), stanza: 'iq' }), true);
-      await readingInto(path.join(groupDir, `${name}.part`));
+      await readingInto(groupDir, name);
       return offer.sid;
     },
     ibbData: (sid, seq, payload) => alice.ibb(bob(), 'data', { sid, seq: String(seq) }, typeof payload === 'string' ? payload : payload.toString('base64')),
@@ -123,14 +123,14 @@ export function useHostileReceiver(): HostileReceiver {
 }
 
 /**
- * Waits until the receiver reads the stream: it creates the part file, then starts reading. A
- * packet that breaks the stream before that is not noticed until the idle timeout (a known
- * defect: test/hostile/ibb-seq.test.ts, "a bad packet right after <open/>").
+ * Waits until the receiver reads the stream: it creates its hidden part file
+ * (`.NAME.xep65-PID-RANDOM.part`), then starts reading.
  */
-async function readingInto(partPath: string): Promise<void> {
+async function readingInto(dir: string, name: string): Promise<void> {
   const until = Date.now() + 10_000;
-  while (!(await access(partPath).then(() => true, () => false))) {
-    if (Date.now() > until) throw new Error(`the receiver never created ${partPath}`);
+  const isPart = (f: string) => f.startsWith(`.${name}.xep65-`) && f.endsWith('.part');
+  while (!(await readdir(dir).then((files) => files.some(isPart), () => false))) {
+    if (Date.now() > until) throw new Error(`the receiver never created a part file for ${name} in ${dir}`);
     await sleep(2);
   }
   await sleep(20);

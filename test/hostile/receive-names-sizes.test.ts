@@ -28,9 +28,9 @@ describe('hostile offers against xep65 receive: names, sizes, first bytes', () =
       ['invoice\u202Efdp.exe', 'invoicefdp.exe'],
       ['iso\u2066late\u2069\u200f\u200e\ufeff.txt', 'isolate.txt'],
       ['mark\u061cline\u2028para\u2029.txt', 'marklinepara.txt'],
-      [`${'a'.repeat(100_000)}.txt`, `${'a'.repeat(255 - 11 - 4)}.txt`],
+      [`${'a'.repeat(100_000)}.txt`, `${'a'.repeat(255 - 29 - 4)}.txt`],
       ['report.pdf.part', 'report.pdf.part'],
-      ['report.pdf', 'report.pdf'], // its part file cannot be report.pdf.part: that name is a saved file now
+      ['report.pdf', 'report.pdf'], // its part file is hidden (.report.pdf.xep65-PID-RANDOM.part), never report.pdf.part
     ];
     const result = await rx.receiveGroup(names.length + 1, async () => {
       for (const [offered, saved] of names) {
