@@ -83,7 +83,8 @@ test('a hostile name of a million characters is cut in one pass', { timeout: 10_
 // 30 marks (UAX #15 §13) are dropped before NFC; real names with marks are kept as they were.
 test('a name made of a long run of combining marks is cleaned in linear time', { timeout: 10_000 }, () => {
   const started = performance.now();
-  for (const offered of [`a${'\u0301'.repeat(400_000)}${'\u0316'.repeat(400_000)}.txt`, `a${'\u0301\u0316'.repeat(400_000)}`]) {
+  // The fuzz run's giant cases: a regular expression for the cap ran out of stack (RangeError) at 4 million.
+  for (const offered of [`a${'\u0301'.repeat(400_000)}${'\u0316'.repeat(400_000)}.txt`, `a${'\u0301\u0316'.repeat(400_000)}`, `a${'\u0301'.repeat(5_000_000)}`]) {
     const name = safeFileName(offered);
     assert.ok(name.startsWith('á'), JSON.stringify(name.slice(0, 4)));
     assert.ok(Buffer.byteLength(`${numberedName(name, 999)}.part`) <= 255);
