@@ -81,9 +81,10 @@ export function parseConfig(text: string, file: string): Config {
     const m = /^([a-z][a-z0-9-]*)\s*=\s*(.+)$/.exec(line);
     if (!m) throw new Xep65Error('usage', `${where}: expected key = value`);
     const [, key, text] = m as unknown as [string, string, string];
-    const type = CONFIG_KEYS[key];
+    // Own keys only: 'constructor' is on every object's prototype, and no setting.
+    const type = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key] : undefined;
     if (!type) throw new Xep65Error('usage', `${where}: unknown setting '${key}' (see man xep65, FILES)`);
-    if (key in values) throw new Xep65Error('usage', `${where}: '${key}' is set twice`);
+    if (Object.hasOwn(values, key)) throw new Xep65Error('usage', `${where}: '${key}' is set twice`);
     values[key] = parseValue(text, type, `${where}: '${key}'`);
   });
   return values;

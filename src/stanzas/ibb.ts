@@ -9,7 +9,12 @@ export const MAX_BLOCK_SIZE = 65535;
 function parseDecimal(value: unknown): number {
   return typeof value === 'string' && /^[0-9]{1,6}$/.test(value) ? Number(value) : NaN;
 }
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * The alphabet with at most two '=' at the end; with a length that is a multiple of 4 (checked in
+ * parseIbbData), exactly the strict base64 of §7. No repeated group: /^(?:[A-Za-z0-9+/]{4})*.../
+ * ran out of backtracking stack (RangeError) on text past ~4.5 million characters.
+ */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export interface IbbOpen {
   sid: string;
@@ -37,7 +42,7 @@ export function parseIbbData(el: Element): { sid: string; seq: number; data: Buf
   const sid = el.attrs.sid;
   const seq = parseDecimal(el.attrs.seq);
   const text = el.getText().replace(/\s+/g, '');
-  if (typeof sid !== 'string' || sid === '' || !Number.isInteger(seq) || seq < 0 || seq > 0xffff || !BASE64.test(text)) return undefined;
+  if (typeof sid !== 'string' || sid === '' || !Number.isInteger(seq) || seq < 0 || seq > 0xffff || text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
   return { sid, seq, data: Buffer.from(text, 'base64') };
 }
 

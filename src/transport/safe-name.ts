@@ -8,12 +8,35 @@ const PART_SUFFIX_ROOM = '.'.length + '.xep65-'.length + 7 + '-'.length + 8 + '.
 
 export function safeFileName(offered: string): string {
   const last = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..').pop() ?? '';
-  const cleaned = last
+  const cleaned = capMarkRuns(last)
     .normalize('NFC')
     .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
     .trim()
     .replace(/^[.\s-]+/, '');
   return truncateBytes(cleaned === '' ? 'file' : cleaned, MAX_BYTES - PART_SUFFIX_ROOM);
+}
+
+const MAX_MARK_RUN = 30;
+
+/**
+ * At most 30 combining marks in a row (UAX #15 §13, Stream-Safe Text Format; no real name has
+ * more): NFC reorders a run in time quadratic in its length (100,000 marks took ~10 s). A loop, as
+ * a regular expression over an unbounded run runs out of backtracking stack past ~4 million marks.
+ */
+function capMarkRuns(name: string): string {
+  if (!/\p{M}/u.test(name)) return name;
+  const kept: string[] = [];
+  let run = 0;
+  let from = 0;
+  let at = 0;
+  for (const char of name) {
+    run = /\p{M}/u.test(char) ? run + 1 : 0;
+    if (run === MAX_MARK_RUN + 1) kept.push(name.slice(from, at));
+    at += char.length;
+    if (run > MAX_MARK_RUN) from = at; // dropped: keep from the next character on
+  }
+  kept.push(name.slice(from));
+  return kept.join('');
 }
 
 /** `name (n).ext` for the n-th alternative to an existing name (n >= 1). */

@@ -30,6 +30,11 @@ test('mistakes name the file and line', () => {
   assert.throws(() => parseConfig('just words', 'cfg'), /cfg:1: expected key = value/);
 });
 
+// Found by the fuzz test: a key on Object.prototype was taken for a setting already set.
+test("'constructor' is an unknown setting, not one set twice", () => {
+  assert.throws(() => parseConfig('constructor = 1', 'cfg'), /cfg:1: unknown setting 'constructor'/);
+});
+
 test('the default path follows XDG_CONFIG_HOME, else ~/.config; a missing default file is fine, a missing --config is not', async () => {
   assert.equal(defaultConfigPath({ XDG_CONFIG_HOME: '/x', HOME: '/h' }), '/x/xep65/config');
   assert.equal(defaultConfigPath({ HOME: '/h' }), '/h/.config/xep65/config');

@@ -32,6 +32,20 @@ test('data: base64 round trip; characters outside the alphabet or misplaced padd
   assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>BBBB=CCC</data>`)), undefined);
   assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>AA*A</data>`)), undefined);
   assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='65536'>AAAA</data>`)), undefined);
+  for (const text of ['A', 'AA', 'AAA', 'A===', '====', 'AA=A', 'AAAAA=', 'AA==AAAA']) {
+    assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>${text}</data>`)), undefined, text);
+  }
+  assert.deepEqual(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>AA==</data>`))?.data, Buffer.from([0]));
+  assert.deepEqual(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>AAA=</data>`))?.data, Buffer.from([0, 0]));
+});
+
+// Found by the fuzz run's giant cases: the check ran out of regular-expression stack and threw a
+// RangeError on 4.5 million characters. Oversized data is the target's to refuse (§2.2), not a crash.
+test('data: millions of base64 characters are decoded, not a RangeError', () => {
+  const data = Buffer.alloc(4_500_000, 7);
+  const parsed = parseIbbData(buildIbbData('s', 0, data));
+  assert.ok(parsed?.data.equals(data));
+  assert.equal(parseIbbData(xml(`<data xmlns='${NS}' sid='s' seq='0'>${'A'.repeat(6_000_000)}!</data>`)), undefined);
 });
 
 test('seq wraps after 65535; close carries the sid', () => {
