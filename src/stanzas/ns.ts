@@ -9,3 +9,6 @@ export const NS_DATA = 'jabber:x:data';
 export const NS_BYTESTREAMS = 'http://jabber.org/protocol/bytestreams';
 export const NS_IBB = 'http://jabber.org/protocol/ibb';
 export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+// RFC 6120 §5 (STARTTLS) and §6 (SASL).
+export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+export const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';

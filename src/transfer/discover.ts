@@ -4,7 +4,8 @@
 // Jingle file transfer), and which addresses our own streamhost would advertise.
 import { randomBytes } from 'node:crypto';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
-import { discoverProxies } from '../session/proxy-discovery.js';
+import { discoverProxies } from '../session/bytestream/proxy-discovery.js';
+import { siReceiveGap } from '../session/si/support.js';
 import { buildDiscoInfoQuery, parseDiscoInfo } from '../stanzas/disco.js';
 import { NS_BYTESTREAMS, NS_IBB, NS_SI, NS_SI_FILE } from '../stanzas/ns.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
@@ -41,7 +42,7 @@ export async function discover(account: AccountOptions, peer: string | undefined
       streamhosts.map(async (s) => {
         try {
           const socket = await dialSocks5({ host: s.host, port: s.port, dstAddr: randomBytes(20).toString('hex'), timeoutMs: TIMEOUTS.perHostMs, ...(signal ? { signal } : {}) });
-          socket.destroy();
+          socket.stream.destroy();
           return { ...s, reachable: true };
         } catch (err) {
           return { ...s, reachable: false, error: (err as Error).message };
@@ -58,7 +59,7 @@ export async function discover(account: AccountOptions, peer: string | undefined
       const answer = await xmpp.get(jid, buildDiscoInfoQuery(), { timeoutMs: TIMEOUTS.iqMs, ...(signal ? { signal } : {}) });
       const info = answer ? parseDiscoInfo(answer) : { identities: [], features: [] };
       const supports = info.features.map((f) => FEATURES[f]).filter((f): f is string => f !== undefined);
-      const canReceive = supports.includes('si') && supports.includes('si-file-transfer') && (supports.includes('socks5-bytestreams') || supports.includes('ibb'));
+      const canReceive = siReceiveGap(info.features) === undefined;
       return { jid, identities: info.identities.map((i) => `${i.category}/${i.type}${i.name ? ` (${i.name})` : ''}`), supports, canReceive };
     } catch (err) {
       return { jid, identities: [], supports: [], canReceive: false, error: (err as Error).message };

@@ -3,7 +3,7 @@
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Xep65Error } from '../errors.js';
-import { openIbb } from '../session/ibb-requester.js';
+import { openIbb } from '../session/bytestream/ibb-sender.js';
 import type { XmppPort } from '../session/ports.js';
 
 export async function sendFileInBand(

@@ -4,12 +4,12 @@
 // the connection is lost.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
-import { Xep65Error } from '../errors.js';
+import { Xep65Error, toXep65Error } from '../errors.js';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
 import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
-import { serveTarget, type IncomingOffer, type Target } from '../session/target.js';
+import { serveSiReceiver, type IncomingOffer, type SiReceiver } from '../session/si/receiver.js';
 import type { EventSink } from '../session/events.js';
+import type { Bytestream } from '../session/ports.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { receiveFile, receiveToFd } from '../transport/receive-file.js';
 import { safeRelativePath } from '../transport/safe-name.js';
@@ -52,7 +52,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
   const stop = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
   let ended = 0;
-  let target: Target | undefined;
+  let target: SiReceiver | undefined;
   const cleaned = new Set<string>();
   /** Each directory a file goes to is first rid of part files a killed receiver left there. */
   const cleanUp = async (dir: string) => {
@@ -78,15 +78,15 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         req.onEvent({ kind: 'failed', sid: offer.sid, peer: offer.from, file: offer.file, error });
         transferEnded();
       };
-      const save = async (offer: IncomingOffer, stream: Duplex) => {
+      const save = async (offer: IncomingOffer, bytestream: Bytestream) => {
         try {
           const started = Date.now();
           const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: offer.sid, bytes, total: offer.file.size }));
           const common = { size: offer.file.size, md5: offer.file.hash, idleTimeoutMs: TIMEOUTS.idleMs, endGraceMs: TIMEOUTS.endGraceMs, onProgress: progress, signal: AbortSignal.any([signal]) };
           const saved =
             req.sink.kind === 'fd'
-              ? { ...(await receiveToFd(stream, req.sink.fd, common)), path: undefined }
-              : await receiveFile(stream, { ...common, ...(await placed(req.sink.dir, offer)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
+              ? { ...(await receiveToFd(bytestream, req.sink.fd, common)), path: undefined }
+              : await receiveFile(bytestream, { ...common, ...(await placed(req.sink.dir, offer)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
           progress.flush();
           if (saved.path !== undefined) result.saved.push(saved.path);
           const seconds = (Date.now() - started) / 1000;
@@ -94,17 +94,17 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
           if (saved.path !== undefined) await req.afterSave?.(saved.path);
           transferEnded();
         } catch (err) {
-          fail(offer, err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err }));
+          fail(offer, toXep65Error(err));
         }
       };
 
       serveDiscoInfo(xmpp, req.ibb ? [...FILE_TRANSFER_FEATURES, NS_IBB] : FILE_TRANSFER_FEATURES);
-      target = serveTarget({
+      target = serveSiReceiver({
         xmpp,
         dial: dialSocks5,
         decide: (offer) => decideWithSink(req, offer),
-        onStream: (offer, stream) => {
-          const job = save(offer, stream);
+        onStream: (offer, bytestream) => {
+          const job = save(offer, bytestream);
           inFlight.add(job);
           void job.finally(() => inFlight.delete(job));
         },

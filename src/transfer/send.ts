@@ -8,10 +8,11 @@ import mime from 'mime-types';
 import { NoStreamhostError, Xep65Error } from '../errors.js';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
 import type { XmppSession } from '../xmpp/connect.js';
-import { checkPeerSupport } from '../session/peer-support.js';
-import { offerFile } from '../session/si-offer.js';
-import { discoverProxies, queryProxy } from '../session/proxy-discovery.js';
-import { establishAsRequester } from '../session/requester.js';
+import { checkPeerSupport } from '../session/si/support.js';
+import { offerFile } from '../session/si/offer.js';
+import { discoverProxies, queryProxy } from '../session/bytestream/proxy-discovery.js';
+import { dedupeCandidates } from '../session/bytestream/candidate.js';
+import { establishAsRequester } from '../session/si/s5b-requester.js';
 import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
 import type { EventSink } from '../session/events.js';
 import type { StreamhostListenerPort } from '../session/ports.js';
@@ -84,7 +85,7 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
     ]);
     phase(req.hash ? 'discovery+hash' : 'discovery');
     if (hash) file.hash = hash;
-    const streamhosts = dedupe([...ownStreamhosts(xmpp.jid, req, listener), ...proxies]);
+    const streamhosts = dedupeCandidates([...ownStreamhosts(xmpp.jid, req, listener), ...proxies]);
     if (streamhosts.length === 0 && !req.ibb) throw new NoStreamhostError('no streamhost to offer: our own is disabled and no proxy was found', []);
 
     const sid = `xep65-${randomBytes(8).toString('hex')}`;
@@ -123,7 +124,7 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
       streamhost = established.streamhost;
       req.onEvent({ kind: 'streamhost-used', sid, streamhost });
       phase('negotiation');
-      bytes = await sendFile(req.file, established.stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, signal: req.signal });
+      bytes = await sendFile(req.file, established.bytestream.stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, signal: req.signal });
     } else {
       bytes = await Promise.race([
         sendFileInBand(xmpp, req.to, sid, req.file, file.size, {
@@ -180,17 +181,6 @@ function ownStreamhosts(jid: string, req: SendRequest, listener: StreamhostListe
   if (!listener || !req.direct.enabled) return [];
   const hosts: AdvertisedHost[] = req.direct.hosts ?? localAddresses().map((host) => ({ host }));
   return hosts.map((h) => ({ jid, host: h.host, port: h.port ?? listener.port }));
-}
-
-/** Never offer the same address twice (FIELD-NOTES: some peers try each one anyway). */
-function dedupe(hosts: Streamhost[]): Streamhost[] {
-  const seen = new Set<string>();
-  return hosts.filter((h) => {
-    const key = `${h.host.toLowerCase()}|${h.port}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function connectionLost(xmpp: XmppSession): Promise<never> {

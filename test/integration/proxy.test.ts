@@ -110,7 +110,7 @@ describe('xep65 proxy as a component of a private Prosody', () => {
 
   const target = () => `bob@${prosody.domain}/elsewhere`;
   const activate = (sid: string, to = target()) => alice.set(proxyJid, buildActivate(sid, to));
-  const dial = (sid: string, to = target()) => dialSocks5({ host: '127.0.0.1', port, dstAddr: dstAddr(sid, alice.jid, to), timeoutMs: 5000 });
+  const dial = (sid: string, to = target()) => dialSocks5({ host: '127.0.0.1', port, dstAddr: dstAddr(sid, alice.jid, to), timeoutMs: 5000 }).then((d) => d.stream);
   const condition = (err: unknown) => (err as IqError).condition;
 
   test('activation with only one party connected is not-allowed; with no party, item-not-found (§6.3.5)', async () => {

@@ -1,11 +1,11 @@
-// The sender's side of an In-Band Bytestream (XEP-0047 §2): open with the largest block size
-// the receiver accepts (it answers resource-constraint to a size it does not want, §2.1), then
+// The sending side of an In-Band Bytestream (XEP-0047 §2; XEP-0261 carries the same stream in
+// Jingle): open with the largest block size the receiver accepts (it answers resource-constraint to a size it does not want, §2.1), then
 // send <data/> in IQs with a small window of them in flight, numbered from 0 with 16-bit wrap
 // (§2.2), and <close/> (§2.3).
-import { Xep65Error } from '../errors.js';
-import { IqError } from '../stanzas/iq-error.js';
-import { buildIbbClose, buildIbbData, buildIbbOpen, MAX_BLOCK_SIZE, nextSeq } from '../stanzas/ibb.js';
-import type { XmppPort } from './ports.js';
+import { Xep65Error } from '../../errors.js';
+import { IqError } from '../../stanzas/iq-error.js';
+import { buildIbbClose, buildIbbData, buildIbbOpen, MAX_BLOCK_SIZE, nextSeq } from '../../stanzas/ibb.js';
+import type { XmppPort } from '../ports.js';
 
 /** Tried in order; 4096 is the size XEP-0047 §4 recommends and every implementation takes. */
 const BLOCK_SIZES = [MAX_BLOCK_SIZE - (MAX_BLOCK_SIZE % 3), 16384, 4096];
