@@ -118,7 +118,7 @@ export function buildReceived(r: ContentRef): Element {
 /** A session-info payload; 'unsupported-info' for anything else, as XEP-0166 §6.8 answers it. */
 export function parseFileTransferInfo(el: Element): Parsed<FileTransferInfo, 'unsupported-info' | 'bad-request'> {
   const name = el.getName();
-  if (el.getNS() !== NS_JINGLE_FT || (name !== 'checksum' && name !== 'received')) return refuse('unsupported-info', `unsupported session-info <${el.name.slice(0, 40)}/>`);
+  if (el.getNS() !== NS_JINGLE_FT || (name !== 'checksum' && name !== 'received')) return refuse('unsupported-info', `unsupported session-info ${quote(el.name)}`);
   const ref = parseRef(el);
   if (!ref.ok) return ref;
   if (name === 'received') return accept({ kind: 'received', ...ref.value });

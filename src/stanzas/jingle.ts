@@ -116,7 +116,7 @@ export function buildReason(r: JingleReason): Element {
 
 /** A <jingle/> from the network; every refusal is one §7.2 answers with <bad-request/>. */
 export function parseJingle(el: Element): Parsed<Jingle> {
-  if (el.getName() !== 'jingle' || el.getNS() !== NS_JINGLE) return refuse('bad-request', `not a Jingle element: <${el.name}/>`);
+  if (el.getName() !== 'jingle' || el.getNS() !== NS_JINGLE) return refuse('bad-request', `not a Jingle element: ${quote(el.name)}`);
   const action = oneOf(el.attrs.action, JINGLE_ACTIONS);
   if (!action) return refuse('bad-request', `unknown Jingle action ${quote(el.attrs.action ?? '')}`);
   const sid = attr(el, 'sid');
@@ -156,7 +156,7 @@ export function parseContent(el: Element): Parsed<JingleContent> {
   if (disposition) content.disposition = disposition;
   for (const part of ['description', 'transport'] as const) {
     const found = el.getChildren(part);
-    if (found.length > 1) return refuse('bad-request', `content '${name.slice(0, 40)}' has ${found.length} <${part}/> elements`);
+    if (found.length > 1) return refuse('bad-request', `content ${quote(name)} has ${found.length} <${part}/> elements`);
     if (found[0]) content[part] = found[0];
   }
   return accept(content);
