@@ -1,33 +1,30 @@
-// The `send` use case: log in, check the peer, offer the file by SI (XEP-0096), offer our own
-// streamhost and the proxies (XEP-0065), stream the file. Discovery, the listener and the
-// optional hash run side by side while nothing depends on them yet.
-import { randomBytes } from 'node:crypto';
+// The `send` use case: log in, learn what the peer supports (disco#info) while finding proxies,
+// choose Jingle File Transfer (XEP-0234) or SI (XEP-0096), and hand over to that front-end with
+// our own streamhost and the proxies (XEP-0065).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import mime from 'mime-types';
-import { NoStreamhostError, Xep65Error } from '../errors.js';
+import { Xep65Error } from '../errors.js';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
 import type { XmppSession } from '../xmpp/connect.js';
-import { checkPeerSupport } from '../session/si/support.js';
-import { offerFile } from '../session/si/offer.js';
+import { queryPeerInfo } from '../session/peer-features.js';
 import { discoverProxies, queryProxy } from '../session/bytestream/proxy-discovery.js';
-import { dedupeCandidates } from '../session/bytestream/candidate.js';
-import { establishAsRequester } from '../session/si/s5b-requester.js';
+import { serveJingle } from '../session/jingle/router.js';
+import { jingleFeatures } from '../session/jingle/support.js';
 import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
-import type { EventSink } from '../session/events.js';
+import type { EventSink, HashOutcome, Protocol, TransportKind } from '../session/events.js';
 import type { StreamhostListenerPort } from '../session/ports.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
-import { NS_BYTESTREAMS, NS_IBB } from '../stanzas/ns.js';
+import { NS_IBB } from '../stanzas/ns.js';
 import type { FileInfo } from '../stanzas/si.js';
 import { listenStreamhost } from '../transport/streamhost-listener.js';
 import { localAddresses } from '../transport/local-addresses.js';
-import { dialSocks5 } from '../transport/socks5-client.js';
-import { sendFile } from '../transport/send-file.js';
-import { md5File } from '../transport/file-hash.js';
-import { throttle } from './throttle.js';
 import { TIMEOUTS } from './timeouts.js';
 import { phaseTimer } from './phase-timer.js';
-import { sendFileInBand } from './ibb-send.js';
+import { chooseProtocol, type ProtocolRequest } from './protocol-choice.js';
+import type { SendContext } from './send-context.js';
+import { sendBySi } from './send-si.js';
+import { sendByJingleTo } from './send-jingle.js';
 
 export type ProxyChoice = { mode: 'discover' } | { mode: 'list'; jids: string[] } | { mode: 'none' };
 
@@ -46,7 +43,10 @@ export interface SendRequest {
   proxies: ProxyChoice;
   /** Our own streamhost: off, or on `port` (0 = any) advertised on `hosts` (default: our addresses). */
   direct: { enabled: false } | { enabled: true; port: number; hosts?: AdvertisedHost[] };
+  /** Hash the file before the offer and put the hash in it (SI: MD5; Jingle: SHA-256, which Jingle also sends after the data anyway). */
   hash: boolean;
+  /** auto (default): Jingle when the peer announces it, else SI. */
+  protocol?: ProtocolRequest;
   /** Offer In-Band Bytestreams (XEP-0047) too, and fall back to them when no SOCKS5 connection works. */
   ibb: boolean;
   /** How long the receiver may take to accept or decline. */
@@ -62,6 +62,10 @@ export interface SendResult {
   seconds: number;
   /** Undefined when the file went in-band. */
   streamhost?: Streamhost;
+  protocol: Protocol;
+  transport: TransportKind;
+  /** Jingle: the SHA-256 we sent, verified when the receiver confirmed it. */
+  hash?: HashOutcome;
 }
 
 export async function sendFileTo(req: SendRequest): Promise<SendResult> {
@@ -72,75 +76,17 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
   let listener: StreamhostListenerPort | undefined;
   try {
     const lost = connectionLost(xmpp);
-    serveDiscoInfo(xmpp, req.ibb ? [...FILE_TRANSFER_FEATURES, NS_IBB] : FILE_TRANSFER_FEATURES);
+    const router = serveJingle(xmpp);
+    serveDiscoInfo(xmpp, [...FILE_TRANSFER_FEATURES, ...(req.ibb ? [NS_IBB] : []), ...jingleFeatures(req.ibb)]);
     const opts = { signal: req.signal, timeoutMs: TIMEOUTS.iqMs };
     listener = req.direct.enabled ? await listenStreamhost({ port: req.direct.port, handshakeTimeoutMs: TIMEOUTS.handshakeMs }) : undefined;
-    const [, proxies, hash] = await Promise.race([
-      Promise.all([
-        checkPeerSupport(xmpp, req.to, opts),
-        findProxies(xmpp, req, opts),
-        req.hash ? md5File(req.file, file.size, req.signal) : undefined,
-      ]),
-      lost,
-    ]);
-    phase(req.hash ? 'discovery+hash' : 'discovery');
-    if (hash) file.hash = hash;
-    const streamhosts = dedupeCandidates([...ownStreamhosts(xmpp.jid, req, listener), ...proxies]);
-    if (streamhosts.length === 0 && !req.ibb) throw new NoStreamhostError('no streamhost to offer: our own is disabled and no proxy was found', []);
-
-    const sid = `xep65-${randomBytes(8).toString('hex')}`;
-    req.onEvent({ kind: 'offer-sent', to: req.to, sid, file });
-    const methods = [...(streamhosts.length > 0 ? [NS_BYTESTREAMS] : []), ...(req.ibb ? [NS_IBB] : [])];
-    const method = await Promise.race([offerFile(xmpp, req.to, { sid, file, streamMethods: methods }, { ...opts, timeoutMs: req.offerTimeoutMs }), lost]);
-    req.onEvent({ kind: 'accepted', peer: req.to, sid, method });
-    phase('offer');
-
-    const started = Date.now();
-    const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid, bytes, total: file.size }));
-    let streamhost: Streamhost | undefined;
-    let bytes: number;
-    const established =
-      method === NS_BYTESTREAMS
-        ? await Promise.race([
-            establishAsRequester({
-              xmpp,
-              dial: dialSocks5,
-              listener,
-              target: req.to,
-              sid,
-              streamhosts,
-              answerTimeoutMs: TIMEOUTS.streamhostAnswerMs,
-              connectTimeoutMs: TIMEOUTS.perHostMs * 2,
-              signal: req.signal,
-            }).catch((err: unknown) => {
-              // XEP-0096 §4 lists IBB as the fallback: when no SOCKS5 connection works, go in-band.
-              if (req.ibb && err instanceof NoStreamhostError) return undefined;
-              throw err;
-            }),
-            lost,
-          ])
-        : undefined;
-    if (established) {
-      streamhost = established.streamhost;
-      req.onEvent({ kind: 'streamhost-used', sid, streamhost });
-      phase('negotiation');
-      bytes = await sendFile(req.file, established.bytestream.stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, signal: req.signal });
-    } else {
-      bytes = await Promise.race([
-        sendFileInBand(xmpp, req.to, sid, req.file, file.size, {
-          timeoutMs: TIMEOUTS.iqMs,
-          signal: req.signal,
-          onOpen: (blockSize) => (req.onEvent({ kind: 'ibb-opened', sid, blockSize }), phase('negotiation')),
-          onProgress: progress,
-        }),
-        lost,
-      ]);
-    }
-    progress.flush();
-    phase('data');
-    const seconds = (Date.now() - started) / 1000;
-    req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds });
-    return { sid, file, bytes, seconds, ...(streamhost ? { streamhost } : {}) };
+    const [info, proxies] = await Promise.race([Promise.all([queryPeerInfo(xmpp, req.to, opts), findProxies(xmpp, req, opts)]), lost]);
+    const choice = chooseProtocol(req.to, info.features, req.protocol ?? 'auto');
+    req.onEvent({ kind: 'protocol', peer: req.to, ...choice });
+    phase('discovery');
+    const direct = ownStreamhosts(xmpp.jid, req, listener);
+    const ctx: SendContext = { xmpp, req, file, ...(listener ? { listener } : {}), direct, proxies, lost, phase };
+    return choice.protocol === 'jingle' ? await sendByJingleTo(ctx, router) : await sendBySi(ctx);
   } finally {
     await listener?.close();
     await xmpp.close();

@@ -18,6 +18,11 @@ export interface ReceiveFileOptions {
   name: string;
   size: number;
   md5?: string;
+  /**
+   * A digest computed while the bytes are written, checked before the commit (Jingle: the
+   * XEP-0300 hash from the offer or the later checksum); `check` throws to refuse the file.
+   */
+  digest?: { algorithm: string; check(digest: Buffer): Promise<void> };
   overwrite: boolean;
   /** Leave the .part file of a failed or interrupted transfer (--keep-partial). */
   keepPartial?: boolean;
@@ -105,6 +110,7 @@ function pumpFrom({ stream, readInto }: Bytestream, consume: ChunkConsumer): Pum
     const onEnd = () => finish();
     stop = onEnd;
     stream.on('data', consume).on('end', onEnd).on('close', onEnd).on('error', finish);
+    stream.resume(); // a socket our streamhost accepted is handed over paused (socks5-server.ts)
     // A stream that failed or ended before we attached (an IBB packet out of sequence right
     // after <open/>) emits nothing more: settle now, or the transfer waits for the idle timeout.
     if (stream.errored) finish(stream.errored);
@@ -187,10 +193,14 @@ export function receiveToFd(source: Bytestream, fd: number, opts: Omit<ReceiveFi
   return closingAfter(source.stream, async () => ({ bytes: await copyChecked(source, fd, opts, 'the data') }));
 }
 
-/** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one. */
-async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & { md5?: string }, what: string): Promise<number> {
-  const hash = opts.md5 ? createHash('md5') : undefined;
+/** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one, or the digest's check. */
+async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & Pick<ReceiveFileOptions, 'md5' | 'digest'>, what: string): Promise<number> {
+  const hash = opts.digest ? createHash(opts.digest.algorithm) : opts.md5 ? createHash('md5') : undefined;
   const bytes = await copyExactly((consume) => pumpFrom(source, consume), fd, hash, opts);
+  if (opts.digest) {
+    await opts.digest.check(hash!.digest());
+    return bytes;
+  }
   const digest = hash?.digest('hex');
   if (opts.md5 && digest !== opts.md5) throw new Xep65Error('integrity', `MD5 of ${what} is ${digest}, the sender said ${opts.md5}`);
   return bytes;

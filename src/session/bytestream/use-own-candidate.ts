@@ -27,7 +27,7 @@ export interface OwnCandidates {
   readonly signal: AbortSignal;
   /** The stream through `candidate`, which the peer says it used; `sid` goes into <activate/>. */
   use(candidate: Candidate, sid: string): Promise<Bytestream>;
-  /** Withdraws the listener's expectation (call once done, whatever happened). */
+  /** Withdraws the listener's expectation and closes a connection to it that was not used (call once done, whatever happened). */
   release(): void;
 }
 
@@ -36,11 +36,13 @@ export function prepareOwnCandidates(opts: OwnCandidatesOptions): OwnCandidates 
   const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
   const direct = opts.listener?.expect(opts.dstAddr, signal);
   direct?.catch(() => undefined); // awaited only when the peer chose us; its failure is reported there
+  let directUsed = false;
   return {
     signal,
     async use(candidate, sid) {
       if (candidate.jid === opts.xmpp.jid) {
         if (!direct) throw new Xep65Error('protocol', `${opts.peer} claims our own streamhost, which we did not offer`);
+        directUsed = true;
         return { stream: await withTimeout(direct, opts.connectTimeoutMs, `${opts.peer} said it connected to us, but no connection arrived`) };
       }
       const dialed = await opts.dial({ host: candidate.host, port: candidate.port, dstAddr: opts.dstAddr, timeoutMs: opts.connectTimeoutMs, signal });
@@ -52,7 +54,11 @@ export function prepareOwnCandidates(opts: OwnCandidatesOptions): OwnCandidates 
       }
       return dialed;
     },
-    release: () => local.abort(),
+    release: () => {
+      local.abort();
+      // A connection the peer made to our streamhost that was not nominated (XEP-0260 §2.4) is closed.
+      if (!directUsed) direct?.then((stream) => stream.destroy(), () => undefined);
+    },
   };
 }
 

@@ -4,7 +4,7 @@
 // from it) or onFailed.
 import type { Xep65Error } from '../../errors.js';
 import { NS_BYTESTREAMS, NS_SI } from '../../stanzas/ns.js';
-import { serveIbbReceiver } from '../bytestream/ibb-receiver.js';
+import { serveIbbReceiver, type IbbReceiver } from '../bytestream/ibb-receiver.js';
 import { OfferLimits, type OfferLimitsConfig } from '../offer-limits.js';
 import type { EventSink } from '../events.js';
 import type { Bytestream, Socks5Dialer, XmppPort } from '../ports.js';
@@ -30,6 +30,8 @@ export interface SiReceiverOptions {
   streamhostOfferTimeoutMs: number;
   /** Accept In-Band Bytestreams (XEP-0047) when offered, or as the fallback. */
   ibb: boolean;
+  /** The IBB receiver to share with another front-end (default: one of our own). */
+  ibbReceiver?: IbbReceiver;
   /** After SOCKS5 failed, how long an IBB fallback may take to open. */
   ibbFallbackWaitMs: number;
   staggerMs: number;
@@ -55,7 +57,7 @@ export function serveSiReceiver(opts: SiReceiverOptions): SiReceiver {
     bytestream.stream.once('close', () => release(offer));
     opts.onStream(offer, bytestream);
   };
-  const ibb = opts.ibb ? serveIbbReceiver(opts.xmpp, opts.onEvent) : undefined;
+  const ibb = opts.ibb ? (opts.ibbReceiver ?? serveIbbReceiver(opts.xmpp, opts.onEvent)) : undefined;
   const accepted = new AcceptedOffers({ ibb, onStream, onFailed });
 
   opts.xmpp.handle('set', NS_SI, 'si', siOfferHandler({
