@@ -13,8 +13,7 @@ import { digestFile } from '../transport/file-hash.js';
 import { sendFile } from '../transport/send-file.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { sendFileInBand } from './ibb-send.js';
-import type { SendContext } from './send-context.js';
-import type { SendResult } from './send.js';
+import type { SendContext, SendResult } from './send-context.js';
 import { throttle } from './throttle.js';
 import { TIMEOUTS } from './timeouts.js';
 
@@ -61,8 +60,7 @@ export async function sendByJingleTo(ctx: SendContext, router: JingleRouter): Pr
     req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds, protocol: 'jingle', transport: outgoing.transport, hash });
     return { sid, file, bytes, seconds, protocol: 'jingle', transport: outgoing.transport, hash };
   } catch (err) {
-    await outgoing.fail(err);
-    throw err;
+    throw await outgoing.fail(err);
   }
 }
 

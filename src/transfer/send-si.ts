@@ -13,8 +13,7 @@ import { md5File } from '../transport/file-hash.js';
 import { sendFile } from '../transport/send-file.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { sendFileInBand } from './ibb-send.js';
-import type { SendContext } from './send-context.js';
-import type { SendResult } from './send.js';
+import type { SendContext, SendResult } from './send-context.js';
 import { throttle } from './throttle.js';
 import { TIMEOUTS } from './timeouts.js';
 

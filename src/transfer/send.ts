@@ -5,14 +5,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import mime from 'mime-types';
 import { Xep65Error } from '../errors.js';
-import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
+import { connectAccount } from '../xmpp/connect-account.js';
 import type { XmppSession } from '../xmpp/connect.js';
 import { queryPeerInfo } from '../session/peer-features.js';
 import { discoverProxies, queryProxy } from '../session/bytestream/proxy-discovery.js';
 import { serveJingle } from '../session/jingle/router.js';
 import { jingleFeatures } from '../session/jingle/support.js';
 import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
-import type { EventSink, HashOutcome, Protocol, TransportKind } from '../session/events.js';
 import type { StreamhostListenerPort } from '../session/ports.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
 import { NS_IBB } from '../stanzas/ns.js';
@@ -21,52 +20,12 @@ import { listenStreamhost } from '../transport/streamhost-listener.js';
 import { localAddresses } from '../transport/local-addresses.js';
 import { TIMEOUTS } from './timeouts.js';
 import { phaseTimer } from './phase-timer.js';
-import { chooseProtocol, type ProtocolRequest } from './protocol-choice.js';
-import type { SendContext } from './send-context.js';
+import { chooseProtocol } from './protocol-choice.js';
 import { sendBySi } from './send-si.js';
 import { sendByJingleTo } from './send-jingle.js';
 
-export type ProxyChoice = { mode: 'discover' } | { mode: 'list'; jids: string[] } | { mode: 'none' };
-
-export interface AdvertisedHost {
-  host: string;
-  /** Port to advertise when it differs from the listening one (NAT port forwarding). */
-  port?: number;
-}
-
-export interface SendRequest {
-  account: AccountOptions;
-  file: string;
-  to: string;
-  /** Name to offer; default: the file's base name. */
-  name?: string;
-  proxies: ProxyChoice;
-  /** Our own streamhost: off, or on `port` (0 = any) advertised on `hosts` (default: our addresses). */
-  direct: { enabled: false } | { enabled: true; port: number; hosts?: AdvertisedHost[] };
-  /** Hash the file before the offer and put the hash in it (SI: MD5; Jingle: SHA-256, which Jingle also sends after the data anyway). */
-  hash: boolean;
-  /** auto (default): Jingle when the peer announces it, else SI. */
-  protocol?: ProtocolRequest;
-  /** Offer In-Band Bytestreams (XEP-0047) too, and fall back to them when no SOCKS5 connection works. */
-  ibb: boolean;
-  /** How long the receiver may take to accept or decline. */
-  offerTimeoutMs: number;
-  onEvent: EventSink;
-  signal?: AbortSignal;
-}
-
-export interface SendResult {
-  sid: string;
-  file: FileInfo;
-  bytes: number;
-  seconds: number;
-  /** Undefined when the file went in-band. */
-  streamhost?: Streamhost;
-  protocol: Protocol;
-  transport: TransportKind;
-  /** Jingle: the SHA-256 we sent, verified when the receiver confirmed it. */
-  hash?: HashOutcome;
-}
+import type { AdvertisedHost, SendContext, SendRequest, SendResult } from './send-context.js';
+export type { AdvertisedHost, ProxyChoice, SendRequest, SendResult } from './send-context.js';
 
 export async function sendFileTo(req: SendRequest): Promise<SendResult> {
   const phase = phaseTimer(req.onEvent);

@@ -58,8 +58,8 @@ export interface JingleOutgoing {
   signal: AbortSignal;
   /** After the last byte: the checksum, then the responder's verdict (bounded by waitMs). */
   finish(checksum: Hash, waitMs: number): Promise<void>;
-  /** Ends the session after our failure. */
-  fail(error: unknown): Promise<void>;
+  /** Ends the session after our failure; resolves with the error to report (the peer's reason when it ended the session first). */
+  fail(error: unknown): Promise<Xep65Error>;
 }
 
 const CONTENT = { creator: 'initiator', name: 'file', senders: 'initiator' } as const;
@@ -98,7 +98,11 @@ export async function sendByJingle(o: JingleSendOptions): Promise<JingleOutgoing
       ...opened,
       signal,
       finish: (checksum, waitMs) => finish(session, content, checksum, waitMs),
-      fail: (error) => session.terminate(reasonFor(toXep65Error(error))),
+      fail: async (err) => {
+        const error = session.peerEnd ?? toXep65Error(err);
+        await session.terminate(reasonFor(error));
+        return error;
+      },
     };
   } catch (err) {
     s5b?.own.release();

@@ -8,7 +8,7 @@ import { parseFileTransferError } from '../../stanzas/jingle-ft.js';
 const CODES: Record<ReasonCondition, { code: ErrorCode; says: string }> = {
   'alternative-session': { code: 'declined', says: 'wants another session instead' },
   busy: { code: 'declined', says: 'is busy' },
-  cancel: { code: 'declined', says: 'cancelled the transfer' },
+  cancel: { code: 'stream-broken', says: 'cancelled the transfer' },
   'connectivity-error': { code: 'no-streamhost', says: 'could not connect' },
   decline: { code: 'declined', says: 'declined the file' },
   expired: { code: 'timeout', says: 'let the session expire' },
@@ -25,11 +25,19 @@ const CODES: Record<ReasonCondition, { code: ErrorCode; says: string }> = {
   'unsupported-transports': { code: 'unsupported', says: 'supports none of our transports' },
 };
 
-/** The error for a session the peer ended with `reason` (no reason: a plain general error). */
-export function terminationError(peer: string, reason: JingleReason | undefined): Xep65Error {
-  if (!reason) return new Xep65Error('stream-broken', `${peer} ended the Jingle session without a reason`);
+/**
+ * The error for a session the peer ended with `reason` (no reason: a plain general error). While
+ * the offer is still pending, a cancel is the peer saying no (exit 4); later it broke the transfer.
+ */
+export function terminationError(peer: string, reason: JingleReason | undefined, pending = false): Xep65Error {
+  if (!reason) return new Xep65Error(pending ? 'declined' : 'stream-broken', `${peer} ended the Jingle session without a reason`);
   const ft = parseFileTransferError(reason);
-  const { code, says } = ft === 'file-too-large' ? { code: 'declined' as const, says: 'declined the file: too large' } : CODES[reason.condition];
+  const { code, says } =
+    ft === 'file-too-large'
+      ? { code: 'declined' as const, says: 'declined the file: too large' }
+      : pending && reason.condition === 'cancel'
+        ? { code: 'declined' as const, says: 'declined the file (cancel)' }
+        : CODES[reason.condition];
   return new Xep65Error(code, `${peer} ${says}${reason.text ? `: ${reason.text}` : ''}`);
 }
 

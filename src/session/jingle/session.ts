@@ -80,8 +80,9 @@ export class JingleSession {
     if (jingle.action === 'session-accept') this.state = 'active';
     if (jingle.action === 'session-terminate') {
       const reason = jingle.reason;
+      const pending = this.state === 'pending';
       if (this.state !== 'ended') this.peerEnded = true;
-      this.end(terminationError(this.peer, reason), reason);
+      this.end(terminationError(this.peer, reason, pending), reason);
       return;
     }
     const index = this.waiters.findIndex((w) => w.wanted(jingle));
