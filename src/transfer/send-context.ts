@@ -16,6 +16,8 @@ export interface SendContext {
   /** Our own streamhost's addresses (jid: ours), in order of preference. */
   direct: Streamhost[];
   proxies: Streamhost[];
+  /** With --hash: the file's MD5 (hex, for SI) and SHA-256 (for Jingle), read before the offer. */
+  digests?: { md5: string; sha256: Buffer };
   /** Rejects when the XMPP connection is lost. */
   lost: Promise<never>;
   phase: (name: string) => void;

@@ -9,7 +9,6 @@ import { sendByJingle, type JingleOutgoing } from '../session/jingle/initiator.j
 import type { JingleRouter } from '../session/jingle/router.js';
 import type { FileDescription } from '../stanzas/file.js';
 import { hashFromDigest } from '../stanzas/hashes.js';
-import { digestFile } from '../transport/file-hash.js';
 import { sendFile } from '../transport/send-file.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { sendFileInBand } from './ibb-send.js';
@@ -26,10 +25,8 @@ export async function sendByJingleTo(ctx: SendContext, router: JingleRouter): Pr
     ...(file.mimeType ? { mediaType: file.mimeType } : {}),
     ...(file.date ? { date: file.date } : {}),
   };
-  if (req.hash) {
-    description.hashes.push(hashFromDigest('sha-256', await Promise.race([digestFile(req.file, file.size, 'sha256', req.signal), lost])));
-    phase('hash');
-  } else description.hashUsed = ['sha-256'];
+  if (ctx.digests) description.hashes.push(hashFromDigest('sha-256', ctx.digests.sha256));
+  else description.hashUsed = ['sha-256'];
   const direct = dedupeCandidates(ctx.direct);
   const proxies = dedupeCandidates(ctx.proxies).filter((p) => !direct.some((d) => d.host === p.host && d.port === p.port));
   const outgoing = await Promise.race([

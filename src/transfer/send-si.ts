@@ -9,7 +9,6 @@ import { offerFile } from '../session/si/offer.js';
 import { establishAsRequester } from '../session/si/s5b-requester.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
 import { NS_BYTESTREAMS, NS_IBB } from '../stanzas/ns.js';
-import { md5File } from '../transport/file-hash.js';
 import { sendFile } from '../transport/send-file.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { sendFileInBand } from './ibb-send.js';
@@ -20,10 +19,7 @@ import { TIMEOUTS } from './timeouts.js';
 export async function sendBySi(ctx: SendContext): Promise<SendResult> {
   const { xmpp, req, file, lost, phase } = ctx;
   const opts = { signal: req.signal, timeoutMs: TIMEOUTS.iqMs };
-  if (req.hash) {
-    file.hash = await Promise.race([md5File(req.file, file.size, req.signal), lost]);
-    phase('hash');
-  }
+  if (ctx.digests) file.hash = ctx.digests.md5;
   const streamhosts = dedupeCandidates([...ctx.direct, ...ctx.proxies]);
   if (streamhosts.length === 0 && !req.ibb) throw new NoStreamhostError('no streamhost to offer: our own is disabled and no proxy was found', []);
 

@@ -17,6 +17,7 @@ import type { Streamhost } from '../stanzas/bytestreams.js';
 import { NS_IBB } from '../stanzas/ns.js';
 import type { FileInfo } from '../stanzas/si.js';
 import { listenStreamhost } from '../transport/streamhost-listener.js';
+import { digestsOfFile } from '../transport/file-hash.js';
 import { localAddresses } from '../transport/local-addresses.js';
 import { TIMEOUTS } from './timeouts.js';
 import { phaseTimer } from './phase-timer.js';
@@ -39,12 +40,14 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
     serveDiscoInfo(xmpp, [...FILE_TRANSFER_FEATURES, ...(req.ibb ? [NS_IBB] : []), ...jingleFeatures(req.ibb)]);
     const opts = { signal: req.signal, timeoutMs: TIMEOUTS.iqMs };
     listener = req.direct.enabled ? await listenStreamhost({ port: req.direct.port, handshakeTimeoutMs: TIMEOUTS.handshakeMs }) : undefined;
-    const [info, proxies] = await Promise.race([Promise.all([queryPeerInfo(xmpp, req.to, opts), findProxies(xmpp, req, opts)]), lost]);
+    // --hash reads the file while discovery runs, for both protocols' hashes (one read).
+    const hashes = req.hash ? digestsOfFile(req.file, file.size, ['md5', 'sha256'], req.signal).then(([md5, sha256]) => ({ md5: md5!.toString('hex'), sha256: sha256! })) : undefined;
+    const [info, proxies, digests] = await Promise.race([Promise.all([queryPeerInfo(xmpp, req.to, opts), findProxies(xmpp, req, opts), hashes]), lost]);
     const choice = chooseProtocol(req.to, info.features, req.protocol ?? 'auto');
     req.onEvent({ kind: 'protocol', peer: req.to, ...choice });
-    phase('discovery');
+    phase(req.hash ? 'discovery+hash' : 'discovery');
     const direct = ownStreamhosts(xmpp.jid, req, listener);
-    const ctx: SendContext = { xmpp, req, file, ...(listener ? { listener } : {}), direct, proxies, lost, phase };
+    const ctx: SendContext = { xmpp, req, file, ...(listener ? { listener } : {}), direct, proxies, ...(digests ? { digests } : {}), lost, phase };
     return choice.protocol === 'jingle' ? await sendByJingleTo(ctx, router) : await sendBySi(ctx);
   } finally {
     await listener?.close();

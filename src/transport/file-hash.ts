@@ -4,19 +4,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Xep65Error } from '../errors.js';
 
-/** `algorithm` in Node's naming ('md5', 'sha256'). */
-export async function digestFile(path: string, size: number, algorithm: string, signal?: AbortSignal): Promise<Buffer> {
-  const hash = createHash(algorithm);
+/** Digests (Node's names: 'md5', 'sha256') in one read of the file (send --hash before the protocol is known: MD5 for SI, SHA-256 for Jingle). */
+export async function digestsOfFile(path: string, size: number, algorithms: readonly string[], signal?: AbortSignal): Promise<Buffer[]> {
+  const hashes = algorithms.map((a) => createHash(a));
   const source = createReadStream(path, { highWaterMark: 1 << 20, ...(size > 0 ? { end: size - 1 } : { end: -1 }), signal });
   try {
-    for await (const chunk of source) hash.update(chunk as Buffer);
+    for await (const chunk of source) for (const hash of hashes) hash.update(chunk as Buffer);
   } catch (err) {
     if (signal?.aborted) throw new Xep65Error('aborted', 'cancelled', { cause: err });
     throw new Xep65Error('io', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return hash.digest();
-}
-
-export async function md5File(path: string, size: number, signal?: AbortSignal): Promise<string> {
-  return (await digestFile(path, size, 'md5', signal)).toString('hex');
+  return hashes.map((h) => h.digest());
 }

@@ -101,7 +101,7 @@ describe('send and receive through a private Prosody', () => {
     const events = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     const sent = events(sender.stdout);
     const got = events(receiver.stdout);
-    assert.deepEqual(sent.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['offer-sent', 'accepted', 'streamhost-used', 'done', 'stats']);
+    assert.deepEqual(sent.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['protocol', 'offer-sent', 'accepted', 'streamhost-used', 'transport', 'done', 'stats']);
     assert.deepEqual(got.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['ready', 'offer', 'accepted', 'streamhost-tried', 'streamhost-used', 'done', 'stats']);
     const done = got.find((e) => e.event === 'done')!;
     assert.equal(done.path, path.join(dir, 'json.bin'));
