@@ -61,10 +61,10 @@ export type Socks5Dialer = (opts: {
 export interface StreamhostListenerPort {
   readonly port: number;
   /**
-   * Registers an expected DST.ADDR; resolves with the connection once a client completed the
-   * SOCKS5 handshake with it. Only the first such connection is taken.
+   * Registers an expected DST.ADDR; resolves with the connection (and its fast reader, when it
+   * has one) once a client completed the SOCKS5 handshake with it. Only the first one is taken.
    */
-  expect(dstAddr: string, signal?: AbortSignal): Promise<Duplex>;
+  expect(dstAddr: string, signal?: AbortSignal): Promise<Bytestream>;
   close(): Promise<void>;
 }
 

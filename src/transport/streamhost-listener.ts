@@ -2,9 +2,9 @@
 // connections it expects: a SOCKS5 CONNECT whose DST.ADDR was registered with expect(), once;
 // anything else is refused or dropped, and half-open handshakes are closed after a deadline.
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
-import type { StreamhostListenerPort } from '../session/ports.js';
+import type { Bytestream, StreamhostListenerPort } from '../session/ports.js';
+import { acceptedBytestream } from './accepted-bytestream.js';
 import { acceptSocks5 } from './socks5-server.js';
 
 export interface ListenOptions {
@@ -18,7 +18,7 @@ export interface ListenOptions {
 }
 
 interface Waiter {
-  resolve(stream: Duplex): void;
+  resolve(bytestream: Bytestream): void;
   reject(err: Error): void;
 }
 
@@ -48,7 +48,7 @@ export async function listenStreamhost(opts: ListenOptions): Promise<StreamhostL
       () => {
         handshaking.delete(socket);
         socket.setNoDelay(true);
-        claimed?.resolve(socket);
+        if (claimed) claimed.resolve(acceptedBytestream(socket));
       },
       (err: Error) => {
         handshaking.delete(socket);
@@ -64,7 +64,7 @@ export async function listenStreamhost(opts: ListenOptions): Promise<StreamhostL
   return {
     port: address.port,
     expect(dstAddr, signal) {
-      return new Promise<Duplex>((resolve, reject) => {
+      return new Promise<Bytestream>((resolve, reject) => {
         if (signal?.aborted) return reject(new Xep65Error('aborted', 'cancelled'));
         const onAbort = () => {
           if (waiters.get(dstAddr) === waiter) waiters.delete(dstAddr);

@@ -60,7 +60,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
 
   for (const c of hostileCases(() => HASH)) {
     test(`${c.name}: ${c.deadline ? 'closed at the handshake deadline' : 'refused'}, and the real target still gets its bytes`, async () => {
-      const accepted = listener.expect(HASH);
+      const accepted = listener.expect(HASH).then((b) => b.stream);
       const { bytes } = await runHostile(listener.port, c, BOUND_MS);
       assert.equal(checkAnswer(c, bytes), undefined);
       await realTarget(accepted);
@@ -68,7 +68,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
   }
 
   test('the same hostile cases all at once, while the real target connects', async () => {
-    const accepted = listener.expect(HASH);
+    const accepted = listener.expect(HASH).then((b) => b.stream);
     const cases = hostileCases(() => HASH).filter((c) => !c.deadline);
     const hostile = Promise.all(cases.map((c) => runHostile(listener.port, c, BOUND_MS)));
     await realTarget(accepted);
@@ -77,7 +77,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
   });
 
   test('a greeting and a request each split byte by byte are a valid handshake: the target gets its bytes', async () => {
-    const accepted = listener.expect(HASH);
+    const accepted = listener.expect(HASH).then((b) => b.stream);
     const peer = await rawPeer(listener.port);
     await peer.drip(GREETING, 5);
     assert.deepEqual([...(await peer.waitBytes(2))], [5, 0]);
@@ -92,7 +92,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
   });
 
   test('greeting and request pipelined in one write, with trailing bytes: accepted, and the trailing bytes are the stream\'s first', async () => {
-    const accepted = listener.expect(HASH);
+    const accepted = listener.expect(HASH).then((b) => b.stream);
     const peer = await rawPeer(listener.port);
     await peer.write(Buffer.concat([GREETING, connectRequest(HASH), Buffer.from('trailing bytes')]));
     const requesterSide = await accepted;
@@ -105,7 +105,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
   });
 
   test('a second connection claiming an already used DST.ADDR is refused; the first stream is unharmed', async () => {
-    const accepted = listener.expect(HASH);
+    const accepted = listener.expect(HASH).then((b) => b.stream);
     const target = (await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 3000 })).stream;
     const requesterSide = await accepted;
     const got = readAll(target);
@@ -117,7 +117,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
   });
 
   test('two connections racing with the same DST.ADDR: exactly one is taken', async () => {
-    const accepted = listener.expect(HASH);
+    const accepted = listener.expect(HASH).then((b) => b.stream);
     const peers = await Promise.all([rawPeer(listener.port), rawPeer(listener.port)]);
     await Promise.all(peers.map((p) => p.write(GREETING)));
     await Promise.all(peers.map((p) => p.waitBytes(2)));
@@ -129,7 +129,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
   });
 
   test('a flood of 1000 connections (silent, garbage, half handshakes): all closed, memory bounded, the real target gets its bytes', async () => {
-    const accepted = listener.expect(HASH);
+    const accepted = listener.expect(HASH).then((b) => b.stream);
     const before = memoryMb();
     const sockets = [
       ...(await flood(listener.port, 400)),
@@ -146,7 +146,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
   });
 
   test('a refused peer that sends 32 MB right after its request: dropped, nothing kept, the real target still gets its bytes', async () => {
-    const accepted = listener.expect(HASH);
+    const accepted = listener.expect(HASH).then((b) => b.stream);
     const peer = await rawPeer(listener.port);
     await peer.write(GREETING);
     await peer.waitBytes(2);

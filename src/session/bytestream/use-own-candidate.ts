@@ -43,7 +43,7 @@ export function prepareOwnCandidates(opts: OwnCandidatesOptions): OwnCandidates 
       if (candidate.jid === opts.xmpp.jid) {
         if (!direct) throw new Xep65Error('protocol', `${opts.peer} claims our own streamhost, which we did not offer`);
         directUsed = true;
-        return { stream: await withTimeout(direct, opts.connectTimeoutMs, `${opts.peer} said it connected to us, but no connection arrived`) };
+        return withTimeout(direct, opts.connectTimeoutMs, `${opts.peer} said it connected to us, but no connection arrived`);
       }
       const dialed = await opts.dial({ host: candidate.host, port: candidate.port, dstAddr: opts.dstAddr, timeoutMs: opts.connectTimeoutMs, signal });
       try {
@@ -57,7 +57,7 @@ export function prepareOwnCandidates(opts: OwnCandidatesOptions): OwnCandidates 
     release: () => {
       local.abort();
       // A connection the peer made to our streamhost that was not nominated (XEP-0260 §2.4) is closed.
-      if (!directUsed) direct?.then((stream) => stream.destroy(), () => undefined);
+      if (!directUsed) direct?.then((b) => b.stream.destroy(), () => undefined);
     },
   };
 }

@@ -20,7 +20,7 @@ const DST = createHash('sha1').update(`s1${ME}${TARGET}`).digest('hex');
 function fakeListener(log: string[]): StreamhostListenerPort {
   return {
     port: 4000,
-    expect: async (dstAddr) => (log.push(`expect ${dstAddr}`), new PassThrough() as Duplex),
+    expect: async (dstAddr) => (log.push(`expect ${dstAddr}`), { stream: new PassThrough() as Duplex }),
     close: async () => undefined,
   };
 }
