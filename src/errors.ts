@@ -62,3 +62,19 @@ export function toXep65Error(err: unknown, code: ErrorCode = 'internal'): Xep65E
   const message = err instanceof Error ? err.message : String(err);
   return new Xep65Error(code, message, { cause: err });
 }
+
+/** A failed TCP connect in words, by its errno code (one table for logins and SOCKS5 dials). */
+const CONNECT_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  EPIPE: 'connection closed',
+};
+
+export function describeConnectErrno(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : CONNECT_ERRORS[code];
+}

@@ -98,9 +98,14 @@ async function socatHop(): Promise<{ args: string[]; exited: Promise<number | nu
   return { args: ['--no-proxy', '--port', String(streamhostPort), '--host', `127.0.0.1:${hopPort}`], exited: hop.exited };
 }
 
-export async function xep65Transfer(ctx: BenchContext, file: string, route: Route, extra: string[] = []): Promise<TransferSample> {
+/**
+ * One transfer between two xep65 over `route`, by `protocol` (SI, or Jingle with its SHA-256 on).
+ * A Jingle receiver offers no candidate of its own on relayed routes (XEP-0260 would nominate it).
+ */
+export async function xep65Transfer(ctx: BenchContext, file: string, route: Route, extra: string[] = [], protocol: 'si' | 'jingle' = 'si'): Promise<TransferSample> {
   const dir = ctx.outDir;
-  const receiver = runXep65(['receive', '--accept-all', '--count', '1', '--dir', dir], ctx.bob);
+  const receiverRoute = protocol === 'jingle' && route !== 'direct' ? ['--no-direct'] : [];
+  const receiver = runXep65(['receive', '--accept-all', '--count', '1', '--dir', dir, ...receiverRoute], ctx.bob);
   await receiver.waitFor('ready');
   const hop = route === 'socat-hop' ? await socatHop() : undefined;
   const routeArgs =
@@ -109,7 +114,7 @@ export async function xep65Transfer(ctx: BenchContext, file: string, route: Rout
   settle(file);
   const prosodyBefore = cpuSecondsOf(ctx.prosody.pid);
   const relayBefore = relayPid === undefined ? 0 : cpuSecondsOf(relayPid);
-  const sender = runXep65(['send', file, `bob@${ctx.prosody.domain}/xep65`, ...routeArgs, ...extra], ctx.alice);
+  const sender = runXep65(['send', file, `bob@${ctx.prosody.domain}/xep65`, '--protocol', protocol, ...routeArgs, ...extra], ctx.alice);
   const [sent, received] = await Promise.all([sender.exited, receiver.exited, hop?.exited]);
   const prosodyCpuSeconds = cpuSecondsOf(ctx.prosody.pid) - prosodyBefore;
   const relayCpuSeconds = relayPid === undefined ? undefined : cpuSecondsOf(relayPid) - relayBefore;

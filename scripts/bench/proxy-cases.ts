@@ -79,8 +79,8 @@ export async function withOurProxy<T>(ctx: BenchContext, fn: (proxy: OurProxy) =
 }
 
 /** One xep65 transfer through our proxy, with the proxy's CPU over the transfer. */
-export function viaOurProxy(ctx: BenchContext, proxy: OurProxy, file: string): Promise<TransferSample> {
-  return xep65Transfer(ctx, file, { proxy: proxy.jid, relayPid: proxy.pid });
+export function viaOurProxy(ctx: BenchContext, proxy: OurProxy, file: string, protocol: 'si' | 'jingle' = 'si'): Promise<TransferSample> {
+  return xep65Transfer(ctx, file, { proxy: proxy.jid, relayPid: proxy.pid }, [], protocol);
 }
 
 export interface ProxyRssSample {

@@ -70,25 +70,28 @@ async function main(): Promise<void> {
     // ratios are the median of these pairs.
     const directRuns = !cases.has('direct') ? [] : await repeat(async (i) => {
       const [socatSeconds, direct] = await pair(i, () => socatDirect(file, ctx.outDir), () => xep65Transfer(ctx, file, 'direct'));
-      return { socat: socatSeconds, direct, hash: await xep65Transfer(ctx, file, 'direct', ['--hash']) };
+      // Jingle direct (SHA-256 always computed while streaming) right after SI direct, same state.
+      const [siAgain, jingle] = await pair(i, () => xep65Transfer(ctx, file, 'direct'), () => xep65Transfer(ctx, file, 'direct', [], 'jingle'));
+      return { socat: socatSeconds, direct, hash: await xep65Transfer(ctx, file, 'direct', ['--hash']), siAgain, jingle };
     });
     // Relayed: the socat relay hop, our proxy (when asked for) and Prosody's, one loop for both
     // proxy cases. Ours runs between the other two, so each baseline is alternately just before
     // and just after it.
     const relayLoop = (ours?: OurProxy) => repeat(async (i) => {
-      const [relay, hopRun, ourRun, proxyRun] = await alternate(i, [
+      const [relay, hopRun, ourRun, jingleOurRun, proxyRun] = await alternate(i, [
         () => socatRelay(file, ctx.outDir),
         async () => (ours ? xep65Transfer(ctx, file, 'socat-hop') : undefined),
         async () => (ours ? viaOurProxy(ctx, ours, file) : undefined),
+        async () => (ours ? viaOurProxy(ctx, ours, file, 'jingle') : undefined),
         () => xep65Transfer(ctx, file, { proxy: prosody.proxyJid }),
       ]);
-      return { relay, ours: ourRun, proxy: proxyRun, hop: hopRun };
+      return { relay, ours: ourRun, jingleOurs: jingleOurRun, proxy: proxyRun, hop: hopRun };
     });
     let relayRuns: Awaited<ReturnType<typeof relayLoop>> = [];
     let ourProxyStats: ProcessStats | undefined;
     if (cases.has('ourproxy')) ({ result: relayRuns, stats: ourProxyStats } = await withOurProxy(ctx, relayLoop));
     else if (cases.has('proxy')) relayRuns = await relayLoop();
-    const ourRuns = relayRuns.flatMap((r) => (r.ours && r.hop ? [{ ...r, ours: r.ours, hop: r.hop }] : []));
+    const ourRuns = relayRuns.flatMap((r) => (r.ours && r.hop && r.jingleOurs ? [{ ...r, ours: r.ours, hop: r.hop, jingleOurs: r.jingleOurs }] : []));
     const socat = rate(directRuns.map((r) => r.socat.seconds));
     const direct = directRuns.map((r) => r.direct);
     const directHash = directRuns.map((r) => r.hash);
@@ -97,13 +100,13 @@ async function main(): Promise<void> {
     const pairRatio = (pairs: Array<[number, number]>) => median(pairs.map(([ours, base]) => base / ours));
     if (cases.has('latency')) log('small-file latency');
     const latency = cases.has('latency') ? await smallFileLatency(ctx, small, Number(values['latency-reps'])) : [];
-    const rss: Array<{ sizeBytes: number; sample: TransferSample }> = [];
+    const rss: Array<{ sizeBytes: number; sample: TransferSample; jingle: TransferSample }> = [];
     const proxyRss: ProxyRssSample[] = [];
     for (const rssSize of cases.has('rss') || cases.has('ourproxy') ? rssSizes : []) {
       log(`peak RSS at ${rssSize / 2 ** 20} MiB`);
       const rssFile = rssSize === size ? file : path.join(work, `rss-${rssSize}.bin`);
       if (rssFile !== file) await writeRandomFile(rssFile, rssSize);
-      if (cases.has('rss')) rss.push({ sizeBytes: rssSize, sample: await xep65Transfer(ctx, rssFile, 'direct') });
+      if (cases.has('rss')) rss.push({ sizeBytes: rssSize, sample: await xep65Transfer(ctx, rssFile, 'direct'), jingle: await xep65Transfer(ctx, rssFile, 'direct', [], 'jingle') });
       if (cases.has('ourproxy')) proxyRss.push(await ourProxyPeakRss(ctx, rssFile, rssSize));
       if (rssFile !== file) await rm(rssFile);
     }
@@ -123,8 +126,10 @@ async function main(): Promise<void> {
         ourProxyVsSocatRelay: pairRatio(ourRuns.map((r) => [r.ours.seconds, r.relay.seconds])),
         ourProxyVsProsodyProxy: pairRatio(ourRuns.map((r) => [r.ours.seconds, r.proxy.seconds])),
         ourProxyVsXep65SocatHop: pairRatio(ourRuns.map((r) => [r.ours.seconds, r.hop.seconds])),
+        jingleDirectVsSiDirect: pairRatio(directRuns.map((r) => [r.jingle.seconds, r.siAgain.seconds])),
+        jingleOurProxyVsSiOurProxy: pairRatio(ourRuns.map((r) => [r.jingleOurs.seconds, r.ours.seconds])),
       },
-      targets: { ourProxyVsSocatRelay: 0.7, ourProxyVsProsodyProxy: 4 },
+      targets: { ourProxyVsSocatRelay: 0.7, ourProxyVsProsodyProxy: 4, jingleDirectVsSiDirect: 0.6 },
       throughputMBps: {
         socatDirect: socat,
         xep65Direct: rate(direct.map((d) => d.seconds)),
@@ -133,6 +138,8 @@ async function main(): Promise<void> {
         xep65ProsodyProxy: rate(proxy.map((d) => d.seconds)),
         xep65OurProxy: rate(ourRuns.map((r) => r.ours.seconds)),
         xep65SocatHop: rate(ourRuns.map((r) => r.hop.seconds)),
+        xep65JingleDirect: rate(directRuns.map((r) => r.jingle.seconds)),
+        xep65JingleOurProxy: rate(ourRuns.map((r) => r.jingleOurs.seconds)),
       },
       latencySeconds: summarize(latency.map((l) => l.seconds)),
       latencyPhasesMs: Object.fromEntries(Object.keys(latency[0]?.phases ?? {}).map((k) => [k, median(latency.map((l) => l.phases[k] ?? 0))])),
@@ -143,6 +150,8 @@ async function main(): Promise<void> {
         directReceiver: perGiB(direct, 'receiver'),
         directMd5Sender: perGiB(directHash, 'sender'),
         directMd5Receiver: perGiB(directHash, 'receiver'),
+        jingleDirectSender: perGiB(directRuns.map((r) => r.jingle), 'sender'),
+        jingleDirectReceiver: perGiB(directRuns.map((r) => r.jingle), 'receiver'),
         proxySender: perGiB(proxy, 'sender'),
         proxyReceiver: perGiB(proxy, 'receiver'),
         prosodyProxy: summarize(proxy.map((p) => (p.prosodyCpuSeconds / size) * GiB)),
@@ -151,6 +160,7 @@ async function main(): Promise<void> {
       prosodyCpuShareDuringProxy: summarize(proxy.map((p) => p.prosodyCpuSeconds / p.seconds)),
       fixedSenderCpuSeconds: fixedCpu,
       peakRssMB: rss.map((r) => ({ fileMiB: r.sizeBytes / 2 ** 20, sender: r.sample.sender.peakRssBytes / MB, receiver: r.sample.receiver.peakRssBytes / MB })),
+      jinglePeakRssMB: rss.map((r) => ({ fileMiB: r.sizeBytes / 2 ** 20, sender: r.jingle.sender.peakRssBytes / MB, receiver: r.jingle.receiver.peakRssBytes / MB })),
       // One proxy process per size: idle is its peak once ready, peak is over its whole life.
       ourProxyPeakRssMB: proxyRss.map((r) => ({ fileMiB: r.sizeBytes / 2 ** 20, idle: r.idleBytes / MB, peak: r.peakBytes / MB })),
       // The proxy that relayed all the throughput runs (reps × file size).
@@ -187,6 +197,7 @@ function rows(r: {
   cpuSecondsPerGiB: Record<string, Summary>;
   prosodyCpuShareDuringProxy: Summary;
   peakRssMB: Array<{ fileMiB: number; sender: number; receiver: number }>;
+  jinglePeakRssMB: Array<{ fileMiB: number; sender: number; receiver: number }>;
   ourProxyPeakRssMB: Array<{ fileMiB: number; idle: number; peak: number }>;
   ourProxyPeakRssMBAfterThroughputRuns: number | undefined;
 }): Row[] {
@@ -196,9 +207,11 @@ function rows(r: {
     { name: 'socat file→TCP→file (baseline)', unit: 'MB/s', value: t.socatDirect! },
     { name: 'xep65 direct', unit: 'MB/s', value: t.xep65Direct!, ratio: r.ratios.directVsSocat },
     { name: 'xep65 direct --hash (MD5)', unit: 'MB/s', value: t.xep65DirectMd5!, ratio: r.ratios.directMd5VsSocat },
+    { name: 'xep65 Jingle direct, SHA-256 on', unit: 'MB/s', value: t.xep65JingleDirect!, ratio: r.ratios.jingleDirectVsSiDirect, note: 'ratio to SI direct without a hash, same runs; target ≥ 0.60×' },
     { name: 'socat relay hop (baseline)', unit: 'MB/s', value: t.socatRelay! },
     { name: "xep65 via Prosody's proxy65", unit: 'MB/s', value: t.xep65ProsodyProxy!, ratio: r.ratios.proxyVsSocatRelay },
     { name: 'xep65 via our proxy (xep65 proxy)', unit: 'MB/s', value: t.xep65OurProxy!, ratio: r.ratios.ourProxyVsSocatRelay, note: 'ratio to socat relay hop; target ≥ 0.70×' },
+    { name: 'xep65 Jingle via our proxy, SHA-256 on', unit: 'MB/s', value: t.xep65JingleOurProxy!, ratio: r.ratios.jingleOurProxyVsSiOurProxy, note: 'ratio to SI via our proxy' },
     { name: "our proxy / Prosody's proxy65", unit: '', ratio: r.ratios.ourProxyVsProsodyProxy, note: 'median of runs back to back; target ≥ 4×' },
     { name: 'xep65 direct through a socat relay hop', unit: 'MB/s', value: t.xep65SocatHop! },
     { name: 'our proxy / socat hop, same xep65 ends', unit: '', ratio: r.ratios.ourProxyVsXep65SocatHop, note: 'the relay alone compared; target ≥ 0.70×' },
@@ -208,12 +221,15 @@ function rows(r: {
     { name: 'CPU/GiB direct receiver', unit: 's', value: c.directReceiver! },
     { name: 'CPU/GiB direct --hash sender', unit: 's', value: c.directMd5Sender! },
     { name: 'CPU/GiB direct --hash receiver', unit: 's', value: c.directMd5Receiver! },
+    { name: 'CPU/GiB Jingle direct sender', unit: 's', value: c.jingleDirectSender! },
+    { name: 'CPU/GiB Jingle direct receiver', unit: 's', value: c.jingleDirectReceiver! },
     { name: 'CPU/GiB proxy sender', unit: 's', value: c.proxySender! },
     { name: 'CPU/GiB proxy receiver', unit: 's', value: c.proxyReceiver! },
     { name: 'CPU/GiB Prosody relaying', unit: 's', value: c.prosodyProxy! },
     { name: 'Prosody CPU share while relaying', unit: 'core', value: r.prosodyCpuShareDuringProxy },
     { name: 'CPU/GiB our proxy relaying', unit: 's', value: c.ourProxy! },
     ...r.peakRssMB.map((m) => ({ name: `peak RSS at ${m.fileMiB} MiB (sender / receiver)`, unit: 'MB', text: `${m.sender.toFixed(1)} / ${m.receiver.toFixed(1)}` })),
+    ...r.jinglePeakRssMB.map((m) => ({ name: `Jingle peak RSS at ${m.fileMiB} MiB (sender / receiver)`, unit: 'MB', text: `${m.sender.toFixed(1)} / ${m.receiver.toFixed(1)}` })),
     ...r.ourProxyPeakRssMB.map((m) => ({ name: `our proxy peak RSS, relayed ${m.fileMiB} MiB`, unit: 'MB', text: m.peak.toFixed(1), note: `idle ${m.idle.toFixed(1)} MB; a fresh proxy per size` })),
     ...(r.ourProxyPeakRssMBAfterThroughputRuns === undefined ? [] : [
       { name: 'our proxy peak RSS after the throughput runs', unit: 'MB', text: r.ourProxyPeakRssMBAfterThroughputRuns.toFixed(1), note: `one process, ${r.reps} × ${r.fileBytes / 2 ** 20} MiB` },

@@ -1,7 +1,7 @@
 // Which offers `receive` takes: --accept-all, --from JID|domain (repeatable), or a question on
 // the terminal; with none of these and nobody to ask, every offer is declined (XEP-0095 §3
 // forbidden "Offer Declined"). Questions are asked one at a time.
-import type { IncomingOffer } from '../session/target.js';
+import type { IncomingOffer } from '../session/si/receiver.js';
 import { bareJid, domainOf } from '../stanzas/jid.js';
 import { formatBytes, printable } from './format.js';
 import { askYesNo } from './prompt.js';

@@ -24,6 +24,7 @@ export const CONFIG_KEYS: Record<string, 'string' | 'number' | 'boolean' | 'stri
   port: 'number',
   ibb: 'boolean',
   hash: 'boolean',
+  protocol: 'string',
   dir: 'string',
   'accept-all': 'boolean',
   from: 'strings',

@@ -38,7 +38,8 @@ function describe(r: DiscoverReport): string {
     else {
       lines.push(`  identities: ${r.peer.identities.map(printable).join(', ') || 'none'}`);
       lines.push(`  supports: ${r.peer.supports.join(', ') || 'nothing we know'}`);
-      lines.push(`  can receive from xep65: ${r.peer.canReceive ? 'yes (SI file transfer)' : 'no (needs SI file transfer with SOCKS5 bytestreams or IBB)'}`);
+      lines.push(`  can receive from xep65: ${r.peer.canReceive ? 'yes' : 'no (needs Jingle file transfer :5 or SI file transfer, with SOCKS5 bytestreams or IBB)'}`);
+      lines.push(`  protocol: ${r.peer.protocol ? `${r.peer.protocol} (${printable(r.peer.protocolReason ?? '')})` : `none (${printable(r.peer.protocolReason ?? '')})`}`);
     }
   }
   lines.push(`Our streamhost would offer: ${r.ownAddresses.join(', ') || 'no address (use --host)'}`);

@@ -12,6 +12,7 @@ import { createAcceptPolicy } from './accept-policy.js';
 import { configFor, type CommandContext } from './command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { parseDuration, parseSize } from './units.js';
+import { parseHostPort } from './host-port.js';
 import type { View } from './view.js';
 
 export interface ReceiveArgs extends AccountArgs {
@@ -28,10 +29,14 @@ export interface ReceiveArgs extends AccountArgs {
   exec?: string;
   stdout: boolean;
   ibb: boolean;
+  direct: boolean;
+  port: number;
+  host?: string[];
   json?: boolean;
 }
 
-const CONFIG_KEYS = ['dir', 'accept-all', 'from', 'max-size', 'exec', 'overwrite', 'rename', 'skip-existing', 'keep-partial', 'ibb'];
+// Not 'port': a receiver and a sender on one machine would fight over one configured port.
+const CONFIG_KEYS = ['dir', 'accept-all', 'from', 'max-size', 'exec', 'overwrite', 'rename', 'skip-existing', 'keep-partial', 'ibb', 'direct', 'host'];
 
 export function receiveCommand(ctx: CommandContext): CommandModule {
   return {
@@ -53,6 +58,9 @@ export function receiveCommand(ctx: CommandContext): CommandModule {
         .option('skip-existing', { type: 'boolean', default: false, describe: 'decline an offer whose file already exists' })
         .option('keep-partial', { type: 'boolean', default: false, describe: 'keep the .part file of a failed or interrupted transfer' })
         .option('ibb', { type: 'boolean', default: true, describe: 'accept In-Band Bytestreams (XEP-0047) when offered or as the fallback; --no-ibb refuses them' })
+        .option('direct', { type: 'boolean', default: true, describe: 'Jingle: offer our own streamhost as direct candidates (XEP-0260); --no-direct: only connect to the sender\'s' })
+        .option('port', { type: 'number', default: 0, describe: 'Jingle: port of our streamhost (0: any free port)' })
+        .option('host', { type: 'string', array: true, describe: "Jingle: advertise our streamhost at ADDR[:PORT] (repeatable; default: this machine's addresses)" })
         .config(configFor(ctx.config, CONFIG_KEYS)),
     handler: (argv) =>
       ctx.choose(async (view, signal) => {
@@ -78,6 +86,10 @@ export async function runReceive(args: ReceiveArgs, view: View, ctx: CommandCont
     : { kind: 'dir', dir: await checkDir(args.dir), existing: args.overwrite ? 'overwrite' : args.skipExisting ? 'skip' : 'rename', keepPartial: args.keepPartial };
   const maxSize = args.maxSize === undefined ? undefined : parseSize(args.maxSize, '--max-size');
   const deadlineMs = args.timeout === undefined ? undefined : parseDuration(args.timeout, '--timeout') * 1000;
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Xep65Error('usage', `--port: bad port ${args.port}`);
+  const direct = args.direct
+    ? { enabled: true as const, port: args.port, ...(args.host?.length ? { hosts: args.host.map((h) => parseHostPort(h, '--host')) } : {}) }
+    : { enabled: false as const };
   const account = await resolveAccount(args, ctx, signal);
   const decide = createAcceptPolicy(
     {
@@ -97,6 +109,7 @@ export async function runReceive(args: ReceiveArgs, view: View, ctx: CommandCont
     ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     ...(args.exec !== undefined ? { afterSave: (path: string) => runExec(args.exec!, path, view) } : {}),
     ibb: args.ibb,
+    direct,
     decide,
     onEvent: (e) => view.onEvent(e),
     signal,

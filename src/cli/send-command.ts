@@ -7,6 +7,7 @@ import type { ProxyChoice, SendRequest } from '../transfer/send.js';
 import type { SendSource } from '../transfer/send-sources.js';
 import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
+import { PROTOCOL_REQUESTS, type ProtocolRequest } from '../transfer/protocol-choice.js';
 import { resolveAccount, type AccountArgs } from './account.js';
 import { configFor, STDIN_ARG, type CommandContext } from './command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -23,6 +24,7 @@ export interface SendArgs extends Omit<AccountArgs, 'resource'> {
   host?: string[];
   direct: boolean;
   hash: boolean;
+  protocol: string;
   ibb: boolean;
   offerTimeout: number;
   tar: boolean;
@@ -31,7 +33,7 @@ export interface SendArgs extends Omit<AccountArgs, 'resource'> {
   timeout?: string;
 }
 
-const CONFIG_KEYS = ['proxy', 'direct', 'host', 'port', 'ibb', 'hash'];
+const CONFIG_KEYS = ['proxy', 'direct', 'host', 'port', 'ibb', 'hash', 'protocol'];
 
 export function sendCommand(ctx: CommandContext): CommandModule {
   return {
@@ -49,7 +51,8 @@ export function sendCommand(ctx: CommandContext): CommandModule {
         .option('direct', { type: 'boolean', default: true, describe: 'offer our own streamhost; --no-direct offers only proxies' })
         .option('port', { type: 'number', default: 0, describe: 'port of our streamhost (0: any free port)' })
         .option('host', { type: 'string', array: true, describe: "advertise our streamhost at ADDR[:PORT] (repeatable; default: this machine's addresses)" })
-        .option('hash', { type: 'boolean', default: false, describe: 'compute the MD5 of the file and send it for the receiver to check (costs a read of the file before the offer)' })
+        .option('hash', { type: 'boolean', default: false, describe: 'hash the file before the offer and put the hash in it (SI: MD5; Jingle: SHA-256, which Jingle also sends after the data anyway); costs a read of the file first' })
+        .option('protocol', { type: 'string', default: 'auto', describe: 'auto (Jingle when the recipient announces Jingle file transfer, else SI), jingle or si' })
         .option('ibb', { type: 'boolean', default: true, describe: 'offer In-Band Bytestreams (XEP-0047) too, and fall back to them when no SOCKS5 connection works; --no-ibb: never' })
         .option('offer-timeout', { type: 'number', default: TIMEOUTS.offerMs / 1000, describe: 'seconds the receiver has to accept' })
         .option('timeout', { type: 'string', describe: 'give up when everything is not sent within DURATION (exit 7)' })
@@ -70,6 +73,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
     throw new Xep65Error('usage', `send to a full JID with a resource, such as ${to}/xep65 (file transfer goes to one client)`);
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Xep65Error('usage', `--port: bad port ${args.port}`);
+  if (!(PROTOCOL_REQUESTS as readonly string[]).includes(args.protocol)) throw new Xep65Error('usage', `--protocol must be auto, jingle or si, not ${args.protocol}`);
   if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new Xep65Error('usage', `--parallel must be a whole number ≥ 1, not ${args.parallel}`);
   const signal = args.timeout === undefined ? outer : AbortSignal.any([outer, timeoutSignal(parseDuration(args.timeout, '--timeout'))]);
   // Once, before standard input is read: a password prompt asks once, a missing one fails first.
@@ -99,6 +103,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
           ? { enabled: true, port: args.port, ...(args.host?.length ? { hosts: args.host.map((h) => parseHostPort(h, '--host')) } : {}) }
           : { enabled: false },
         hash: args.hash,
+        protocol: args.protocol as ProtocolRequest,
         ibb: args.ibb,
         offerTimeoutMs: args.offerTimeout * 1000,
         onEvent: (e) => view.onEvent(e),

@@ -3,7 +3,7 @@
 // go to stdout, nothing else does. chalk and cli-progress are loaded only for a terminal, which
 // keeps them out of the start-up time of scripted runs.
 import type cliProgress from 'cli-progress';
-import type { TransferEvent } from '../session/events.js';
+import type { HashOutcome, TransferEvent, TransportKind } from '../session/events.js';
 import type { ProxyEvent } from '../session/proxy-events.js';
 import { describeProxyEvent } from './proxy-view.js';
 import type { Xep65Error } from '../errors.js';
@@ -91,6 +91,17 @@ export async function createView(opts: ViewOptions): Promise<View> {
         case 'ibb-opened':
           started.set(e.sid, Date.now());
           return verbose ? say(`In-band bytestream (XEP-0047), block size ${e.blockSize}`) : undefined;
+        case 'protocol':
+          return verbose ? say(`Protocol: ${e.protocol === 'jingle' ? 'Jingle File Transfer (XEP-0234)' : 'SI File Transfer (XEP-0096)'}: ${e.reason}`) : undefined;
+        case 'candidate-nominated':
+          return verbose ? say(`Nominated candidate ${e.candidate.jid} ${e.candidate.host}:${e.candidate.port} (${e.candidate.type}, priority ${e.candidate.priority}, ${e.ours ? 'ours' : "the peer's"})`) : undefined;
+        case 'transport-replaced':
+          return verbose ? say(color.yellow('No SOCKS5 candidate worked on either side: replacing the transport with in-band bytestreams (XEP-0261)')) : undefined;
+        case 'transport':
+          started.set(e.sid, Date.now());
+          return verbose ? say(`Transport: ${TRANSPORT_WORDS[e.transport]}`) : undefined;
+        case 'hash':
+          return verbose ? say(describeHash(e.hash)) : undefined;
         case 'progress': {
           if (!bars) return;
           let bar = active.get(e.sid);
@@ -140,6 +151,18 @@ export async function createView(opts: ViewOptions): Promise<View> {
       bars?.stop();
     },
   };
+}
+
+const TRANSPORT_WORDS: Record<TransportKind, string> = {
+  's5b-direct': 'SOCKS5, direct',
+  's5b-proxy': 'SOCKS5, through a proxy',
+  ibb: 'in-band bytestream',
+};
+
+function describeHash(h: HashOutcome): string {
+  if (h.verified === null) return `No hash from the sender: size checked only (${h.algo} ${h.value})`;
+  const form = h.encoding === 'base64-hex' ? ', sent as base64 of hex' : h.encoding === 'hex' ? ', sent as hex' : '';
+  return h.verified ? `${h.algo} verified${form}: ${h.value}` : `${h.algo} MISMATCH${form}: ours ${h.value}`;
 }
 
 function shorten(name: string): string {

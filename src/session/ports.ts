@@ -35,6 +35,19 @@ export interface XmppPort {
   handle(type: 'get' | 'set', ns: string, name: string, handler: IqHandler): void;
 }
 
+/** Hands every byte from now on to `consume` (the chunk is valid only during the call); `done` resolves when the peer closes. */
+export type ReadInto = (consume: (chunk: Buffer) => void) => { done: Promise<void>; stop(): void };
+
+/**
+ * A connected bytestream, whoever made it (SOCKS5 dialed or accepted, IBB): its stream and, when
+ * the one who made it has one, a faster way to read it without copies. The capability is a field,
+ * never looked up by the stream's identity: a wrapper around `stream` cannot silently lose it.
+ */
+export interface Bytestream {
+  stream: Duplex;
+  readInto?: ReadInto;
+}
+
 /** Dials a streamhost and completes the SOCKS5 handshake with `dstAddr`. */
 export type Socks5Dialer = (opts: {
   host: string;
@@ -42,7 +55,7 @@ export type Socks5Dialer = (opts: {
   dstAddr: string;
   timeoutMs: number;
   signal?: AbortSignal;
-}) => Promise<Duplex>;
+}) => Promise<Bytestream>;
 
 /** Our own streamhost (XEP-0065 §5, the requester as streamhost). */
 export interface StreamhostListenerPort {

@@ -5,12 +5,12 @@
 // DST.ADDR = SHA-1(sid + requester + target), which must name two connected parties.
 import type { Element } from '@xmpp/xml';
 import { parseActivate, buildStreamhost, type Streamhost } from '../stanzas/bytestreams.js';
-import { buildDiscoInfo } from '../stanzas/disco.js';
 import { buildError, type ErrorType } from '../stanzas/stanza-error.js';
 import { parseJid } from '../stanzas/jid.js';
 import { NS_BYTESTREAMS, NS_DISCO_INFO, NS_DISCO_ITEMS } from '../stanzas/ns.js';
 import { dstAddr } from '../socks5/dst-addr.js';
 import xml from '@xmpp/xml';
+import { serveDiscoInfo } from './disco-responder.js';
 import type { ActivationOutcome, IqAnswer, ProxyRelayPort, XmppServicePort } from './ports.js';
 import type { ProxyEventSink } from './proxy-events.js';
 
@@ -48,11 +48,7 @@ export function serveProxy(xmpp: XmppServicePort, opts: ProxyServiceOptions): vo
     return buildError('auth', 'forbidden', { text: 'this proxy does not serve you' });
   };
 
-  xmpp.handle('get', NS_DISCO_INFO, 'query', ({ element }) =>
-    element.attrs.node
-      ? buildError('cancel', 'item-not-found')
-      : buildDiscoInfo({ identities: [PROXY_IDENTITY], features: [NS_DISCO_INFO, NS_BYTESTREAMS] }),
-  );
+  serveDiscoInfo(xmpp, [NS_DISCO_INFO, NS_BYTESTREAMS], PROXY_IDENTITY);
   xmpp.handle('get', NS_DISCO_ITEMS, 'query', ({ element }) =>
     element.attrs.node ? buildError('cancel', 'item-not-found') : xml('query', { xmlns: NS_DISCO_ITEMS }),
   );

@@ -4,9 +4,11 @@
 // Jingle file transfer), and which addresses our own streamhost would advertise.
 import { randomBytes } from 'node:crypto';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
-import { discoverProxies } from '../session/proxy-discovery.js';
+import { discoverProxies } from '../session/bytestream/proxy-discovery.js';
+import type { Protocol } from '../session/events.js';
 import { buildDiscoInfoQuery, parseDiscoInfo } from '../stanzas/disco.js';
-import { NS_BYTESTREAMS, NS_IBB, NS_SI, NS_SI_FILE } from '../stanzas/ns.js';
+import { NS_BYTESTREAMS, NS_IBB, NS_JINGLE, NS_JINGLE_FT, NS_JINGLE_FT_4, NS_JINGLE_IBB, NS_JINGLE_S5B, NS_SI, NS_SI_FILE } from '../stanzas/ns.js';
+import { chooseProtocol } from './protocol-choice.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { localAddresses } from '../transport/local-addresses.js';
 import { TIMEOUTS } from './timeouts.js';
@@ -17,18 +19,27 @@ const FEATURES: Record<string, string> = {
   [NS_SI_FILE]: 'si-file-transfer',
   [NS_BYTESTREAMS]: 'socks5-bytestreams',
   [NS_IBB]: 'ibb',
-  'urn:xmpp:jingle:1': 'jingle',
-  'urn:xmpp:jingle:apps:file-transfer:5': 'jingle-file-transfer',
-  'urn:xmpp:jingle:apps:file-transfer:4': 'jingle-file-transfer-4',
-  'urn:xmpp:jingle:transports:s5b:1': 'jingle-s5b',
-  'urn:xmpp:jingle:transports:ibb:1': 'jingle-ibb',
+  [NS_JINGLE]: 'jingle',
+  [NS_JINGLE_FT]: 'jingle-file-transfer',
+  [NS_JINGLE_FT_4]: 'jingle-file-transfer-4',
+  [NS_JINGLE_S5B]: 'jingle-s5b',
+  [NS_JINGLE_IBB]: 'jingle-ibb',
 };
 
 export interface DiscoverReport {
   account: string;
   proxies: Array<{ jid: string; host: string; port: number; reachable: boolean; error?: string }>;
   /** Present when a contact was named. */
-  peer?: { jid: string; identities: string[]; supports: string[]; canReceive: boolean; error?: string };
+  peer?: {
+    jid: string;
+    identities: string[];
+    supports: string[];
+    canReceive: boolean;
+    /** What `send` would use (auto), and why; absent when it could not send at all. */
+    protocol?: Protocol;
+    protocolReason?: string;
+    error?: string;
+  };
   ownAddresses: string[];
 }
 
@@ -41,7 +52,7 @@ export async function discover(account: AccountOptions, peer: string | undefined
       streamhosts.map(async (s) => {
         try {
           const socket = await dialSocks5({ host: s.host, port: s.port, dstAddr: randomBytes(20).toString('hex'), timeoutMs: TIMEOUTS.perHostMs, ...(signal ? { signal } : {}) });
-          socket.destroy();
+          socket.stream.destroy();
           return { ...s, reachable: true };
         } catch (err) {
           return { ...s, reachable: false, error: (err as Error).message };
@@ -58,8 +69,13 @@ export async function discover(account: AccountOptions, peer: string | undefined
       const answer = await xmpp.get(jid, buildDiscoInfoQuery(), { timeoutMs: TIMEOUTS.iqMs, ...(signal ? { signal } : {}) });
       const info = answer ? parseDiscoInfo(answer) : { identities: [], features: [] };
       const supports = info.features.map((f) => FEATURES[f]).filter((f): f is string => f !== undefined);
-      const canReceive = supports.includes('si') && supports.includes('si-file-transfer') && (supports.includes('socks5-bytestreams') || supports.includes('ibb'));
-      return { jid, identities: info.identities.map((i) => `${i.category}/${i.type}${i.name ? ` (${i.name})` : ''}`), supports, canReceive };
+      const identities = info.identities.map((i) => `${i.category}/${i.type}${i.name ? ` (${i.name})` : ''}`);
+      try {
+        const choice = chooseProtocol(jid, info.features, 'auto');
+        return { jid, identities, supports, canReceive: true, protocol: choice.protocol, protocolReason: choice.reason };
+      } catch (err) {
+        return { jid, identities, supports, canReceive: false, protocolReason: (err as Error).message };
+      }
     } catch (err) {
       return { jid, identities: [], supports: [], canReceive: false, error: (err as Error).message };
     }

@@ -3,20 +3,18 @@
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Xep65Error } from '../errors.js';
-import { openIbb } from '../session/ibb-requester.js';
-import type { XmppPort } from '../session/ports.js';
+import type { IbbWriter } from '../session/bytestream/ibb-sender.js';
 
+/** `onChunk` sees each chunk as read (a running hash); valid only during the call. */
 export async function sendFileInBand(
-  xmpp: XmppPort,
-  target: string,
-  sid: string,
+  writer: IbbWriter,
   path: string,
   size: number,
-  opts: { timeoutMs: number; signal?: AbortSignal; onOpen?: (blockSize: number) => void; onProgress?: (bytes: number) => void },
+  opts: { signal?: AbortSignal; onProgress?: (bytes: number) => void; onChunk?: (chunk: Buffer) => void },
 ): Promise<number> {
-  const writer = await openIbb(xmpp, target, sid, opts);
-  opts.onOpen?.(writer.blockSize);
-  const file = await open(path, 'r');
+  const file = await open(path, 'r').catch((err: Error) => {
+    throw new Xep65Error('io', `cannot read ${path}: ${err.message}`, { cause: err });
+  });
   const buffer = Buffer.allocUnsafe(writer.blockSize); // reusable: write() base64-encodes it before returning
   try {
     let sent = 0;
@@ -26,6 +24,7 @@ export async function sendFileInBand(
       if (readSync(file.fd, chunk, 0, chunk.length, sent) < chunk.length) {
         throw new Xep65Error('io', `${path} changed while sending: it ends before the ${size} bytes offered`);
       }
+      opts.onChunk?.(chunk);
       await writer.write(chunk);
       sent += chunk.length;
       opts.onProgress?.(sent);

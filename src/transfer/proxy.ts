@@ -4,7 +4,7 @@
 // backoff while streams keep relaying; a refused secret at start is final.
 import { Xep65Error } from '../errors.js';
 import { connectComponent, type ComponentSession } from '../xmpp/component.js';
-import type { ServerAddress } from '../xmpp/connect.js';
+import type { ServerAddress } from '../xmpp/server-address.js';
 import { serveProxy } from '../session/proxy-service.js';
 import { createProxyPolicy, type ProxyPolicyRules } from '../session/proxy-policy.js';
 import type { ProxyCounters, ProxyEventSink } from '../session/proxy-events.js';

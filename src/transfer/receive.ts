@@ -1,15 +1,15 @@
-// The `receive` use case: log in, advertise SI file transfer over bytestreams (XEP-0096 §4),
-// answer offers through the accept policy, and save each file safely (part file, size and
+// The `receive` use case: log in, advertise SI file transfer (XEP-0096 §4) and Jingle File
+// Transfer (XEP-0234 §3) over SOCKS5 and IBB, answer offers of either through the accept policy, and save each file safely (part file, size and
 // hash check, no-clobber rename). Runs until `count` transfers ended, the signal aborts, or
 // the connection is lost.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
-import { Xep65Error } from '../errors.js';
+import { Xep65Error, toXep65Error } from '../errors.js';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
 import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
-import { serveTarget, type IncomingOffer, type Target } from '../session/target.js';
+import { serveSiReceiver, type IncomingOffer, type SiReceiver } from '../session/si/receiver.js';
 import type { EventSink } from '../session/events.js';
+import type { Bytestream } from '../session/ports.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { receiveFile, receiveToFd } from '../transport/receive-file.js';
 import { safeRelativePath } from '../transport/safe-name.js';
@@ -17,6 +17,18 @@ import { placeUnder } from '../transport/place.js';
 import { removeStaleParts } from '../transport/file-sink.js';
 import { throttle } from './throttle.js';
 import { NS_IBB } from '../stanzas/ns.js';
+import type { Streamhost } from '../stanzas/bytestreams.js';
+import type { FileDescription } from '../stanzas/file.js';
+import { serveIbbReceiver } from '../session/bytestream/ibb-receiver.js';
+import { serveJingle } from '../session/jingle/router.js';
+import { serveJingleReceiver, type JingleIncoming } from '../session/jingle/responder.js';
+import { jingleFeatures } from '../session/jingle/support.js';
+import { OfferLimits } from '../session/offer-limits.js';
+import type { StreamhostListenerPort } from '../session/ports.js';
+import { listenStreamhost } from '../transport/streamhost-listener.js';
+import { localAddresses } from '../transport/local-addresses.js';
+import { jingleVerifier } from './jingle-verify.js';
+import type { AdvertisedHost } from './send.js';
 import { TIMEOUTS } from './timeouts.js';
 
 /** Where received files go: a directory, or one open descriptor (standard output). */
@@ -33,8 +45,10 @@ export interface ReceiveRequest {
   deadlineMs?: number;
   /** Stop after this many accepted transfers ended (saved or failed); undefined: run until aborted. */
   count?: number;
-  /** Accept In-Band Bytestreams (XEP-0047), offered or as the fallback. */
+  /** Accept In-Band Bytestreams (XEP-0047, XEP-0261), offered or as the fallback. */
   ibb: boolean;
+  /** Our own streamhost for Jingle's direct candidates (XEP-0260): off, or on `port` advertised on `hosts`. */
+  direct: { enabled: false } | { enabled: true; port: number; hosts?: AdvertisedHost[] };
   decide(offer: IncomingOffer): Promise<boolean>;
   onEvent: EventSink;
   signal?: AbortSignal;
@@ -47,12 +61,16 @@ export interface ReceiveResult {
 
 export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> {
   const xmpp = await connectAccount(req.account);
+  const listener = req.direct.enabled ? await listenStreamhost({ port: req.direct.port, handshakeTimeoutMs: TIMEOUTS.handshakeMs }).catch(async (err: unknown) => {
+    await xmpp.close();
+    throw err;
+  }) : undefined;
   const result: ReceiveResult = { saved: [], failures: [] };
   const inFlight = new Set<Promise<void>>();
   const stop = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
   let ended = 0;
-  let target: Target | undefined;
+  let target: SiReceiver | undefined;
   const cleaned = new Set<string>();
   /** Each directory a file goes to is first rid of part files a killed receiver left there. */
   const cleanUp = async (dir: string) => {
@@ -78,36 +96,63 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         req.onEvent({ kind: 'failed', sid: offer.sid, peer: offer.from, file: offer.file, error });
         transferEnded();
       };
-      const save = async (offer: IncomingOffer, stream: Duplex) => {
+      const save = async (offer: IncomingOffer, bytestream: Bytestream, jingle?: { incoming: JingleIncoming; description: FileDescription }) => {
+        const verifier = jingle && jingleVerifier({ sid: offer.sid, ...jingle, checksumWaitMs: TIMEOUTS.checksumMs, unannouncedWaitMs: TIMEOUTS.unannouncedChecksumMs, onEvent: req.onEvent });
         try {
           const started = Date.now();
           const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: offer.sid, bytes, total: offer.file.size }));
-          const common = { size: offer.file.size, md5: offer.file.hash, idleTimeoutMs: TIMEOUTS.idleMs, endGraceMs: TIMEOUTS.endGraceMs, onProgress: progress, signal: AbortSignal.any([signal]) };
+          const check = verifier ? { digest: verifier.digest } : offer.file.hash ? { md5: offer.file.hash } : {};
+          // Jingle completes by byte count (FIELD-NOTES, Conversations PR 4294), its hash and the
+          // session-terminate confirm; SI has only the sender's end to tell a stray extra byte.
+          const endGraceMs = jingle ? TIMEOUTS.jingleEndGraceMs : TIMEOUTS.endGraceMs;
+          const common = { size: offer.file.size, ...check, idleTimeoutMs: TIMEOUTS.idleMs, endGraceMs, onProgress: progress, signal: AbortSignal.any([signal]) };
           const saved =
             req.sink.kind === 'fd'
-              ? { ...(await receiveToFd(stream, req.sink.fd, common)), path: undefined }
-              : await receiveFile(stream, { ...common, ...(await placed(req.sink.dir, offer)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
+              ? { ...(await receiveToFd(bytestream, req.sink.fd, common)), path: undefined }
+              : await receiveFile(bytestream, { ...common, ...(await placed(req.sink.dir, offer)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
           progress.flush();
           if (saved.path !== undefined) result.saved.push(saved.path);
           const seconds = (Date.now() - started) / 1000;
-          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : { stdout: true }) });
+          await jingle?.incoming.finish();
+          const hash = verifier?.outcome();
+          const how = jingle ? { protocol: 'jingle' as const, transport: jingle.incoming.transport, ...(hash ? { hash } : {}) } : { protocol: 'si' as const };
+          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : { stdout: true }), ...how });
           if (saved.path !== undefined) await req.afterSave?.(saved.path);
           transferEnded();
         } catch (err) {
-          fail(offer, err instanceof Xep65Error ? err : new Xep65Error('internal', String(err), { cause: err }));
+          const error = toXep65Error(err);
+          await jingle?.incoming.finish(error);
+          fail(offer, error);
         }
       };
+      const track = (job: Promise<void>) => {
+        inFlight.add(job);
+        void job.finally(() => inFlight.delete(job));
+      };
 
-      serveDiscoInfo(xmpp, req.ibb ? [...FILE_TRANSFER_FEATURES, NS_IBB] : FILE_TRANSFER_FEATURES);
-      target = serveTarget({
+      serveDiscoInfo(xmpp, [...FILE_TRANSFER_FEATURES, ...(req.ibb ? [NS_IBB] : []), ...jingleFeatures(req.ibb)]);
+      const ibbReceiver = req.ibb ? serveIbbReceiver(xmpp, req.onEvent) : undefined;
+      serveJingleReceiver({
+        xmpp,
+        router: serveJingle(xmpp),
+        dial: dialSocks5,
+        ...(listener ? { listener } : {}),
+        direct: ownCandidates(xmpp.jid, req, listener),
+        ...(ibbReceiver ? { ibb: ibbReceiver } : {}),
+        limits: new OfferLimits(),
+        decide: (offer) => decideWithSink(req, offer),
+        onStream: (offer, incoming) => track(save(offer, incoming.bytestream, { incoming, description: offer.description })),
+        onFailed: fail,
+        onEvent: req.onEvent,
+        timings: { iqMs: TIMEOUTS.iqMs, staggerMs: TIMEOUTS.staggerMs, perHostMs: TIMEOUTS.perHostMs, connectBudgetMs: TIMEOUTS.connectBudgetMs, negotiationMs: TIMEOUTS.streamhostOfferMs, ibbFallbackMs: TIMEOUTS.ibbFallbackMs },
+        signal,
+      });
+      target = serveSiReceiver({
         xmpp,
         dial: dialSocks5,
+        ...(ibbReceiver ? { ibbReceiver } : {}),
         decide: (offer) => decideWithSink(req, offer),
-        onStream: (offer, stream) => {
-          const job = save(offer, stream);
-          inFlight.add(job);
-          void job.finally(() => inFlight.delete(job));
-        },
+        onStream: (offer, bytestream) => track(save(offer, bytestream)),
         onFailed: fail,
         onEvent: req.onEvent,
         streamhostOfferTimeoutMs: TIMEOUTS.streamhostOfferMs,
@@ -142,8 +187,15 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
   } finally {
     stop.abort();
     await Promise.allSettled([...inFlight]); // let interrupted transfers remove their part files
+    await listener?.close();
     await xmpp.close();
   }
+}
+
+function ownCandidates(jid: string, req: ReceiveRequest, listener: StreamhostListenerPort | undefined): Streamhost[] {
+  if (!listener || !req.direct.enabled) return [];
+  const hosts: AdvertisedHost[] = req.direct.hosts ?? localAddresses().map((host) => ({ host }));
+  return hosts.map((h) => ({ jid, host: h.host, port: h.port ?? listener.port }));
 }
 
 /** --skip-existing declines an offer whose file is already there; otherwise the accept policy decides. */

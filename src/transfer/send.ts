@@ -1,67 +1,32 @@
-// The `send` use case: log in, check the peer, offer the file by SI (XEP-0096), offer our own
-// streamhost and the proxies (XEP-0065), stream the file. Discovery, the listener and the
-// optional hash run side by side while nothing depends on them yet.
-import { randomBytes } from 'node:crypto';
+// The `send` use case: log in, learn what the peer supports (disco#info) while finding proxies,
+// choose Jingle File Transfer (XEP-0234) or SI (XEP-0096), and hand over to that front-end with
+// our own streamhost and the proxies (XEP-0065).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import mime from 'mime-types';
-import { NoStreamhostError, Xep65Error } from '../errors.js';
-import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
+import { Xep65Error } from '../errors.js';
+import { connectAccount } from '../xmpp/connect-account.js';
 import type { XmppSession } from '../xmpp/connect.js';
-import { checkPeerSupport } from '../session/peer-support.js';
-import { offerFile } from '../session/si-offer.js';
-import { discoverProxies, queryProxy } from '../session/proxy-discovery.js';
-import { establishAsRequester } from '../session/requester.js';
+import { queryPeerInfo } from '../session/peer-features.js';
+import { discoverProxies, queryProxy } from '../session/bytestream/proxy-discovery.js';
+import { serveJingle } from '../session/jingle/router.js';
+import { jingleFeatures } from '../session/jingle/support.js';
 import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
-import type { EventSink } from '../session/events.js';
 import type { StreamhostListenerPort } from '../session/ports.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
-import { NS_BYTESTREAMS, NS_IBB } from '../stanzas/ns.js';
+import { NS_IBB } from '../stanzas/ns.js';
 import type { FileInfo } from '../stanzas/si.js';
 import { listenStreamhost } from '../transport/streamhost-listener.js';
+import { digestsOfFile } from '../transport/file-hash.js';
 import { localAddresses } from '../transport/local-addresses.js';
-import { dialSocks5 } from '../transport/socks5-client.js';
-import { sendFile } from '../transport/send-file.js';
-import { md5File } from '../transport/file-hash.js';
-import { throttle } from './throttle.js';
 import { TIMEOUTS } from './timeouts.js';
 import { phaseTimer } from './phase-timer.js';
-import { sendFileInBand } from './ibb-send.js';
+import { chooseProtocol } from './protocol-choice.js';
+import { sendBySi } from './send-si.js';
+import { sendByJingleTo } from './send-jingle.js';
 
-export type ProxyChoice = { mode: 'discover' } | { mode: 'list'; jids: string[] } | { mode: 'none' };
-
-export interface AdvertisedHost {
-  host: string;
-  /** Port to advertise when it differs from the listening one (NAT port forwarding). */
-  port?: number;
-}
-
-export interface SendRequest {
-  account: AccountOptions;
-  file: string;
-  to: string;
-  /** Name to offer; default: the file's base name. */
-  name?: string;
-  proxies: ProxyChoice;
-  /** Our own streamhost: off, or on `port` (0 = any) advertised on `hosts` (default: our addresses). */
-  direct: { enabled: false } | { enabled: true; port: number; hosts?: AdvertisedHost[] };
-  hash: boolean;
-  /** Offer In-Band Bytestreams (XEP-0047) too, and fall back to them when no SOCKS5 connection works. */
-  ibb: boolean;
-  /** How long the receiver may take to accept or decline. */
-  offerTimeoutMs: number;
-  onEvent: EventSink;
-  signal?: AbortSignal;
-}
-
-export interface SendResult {
-  sid: string;
-  file: FileInfo;
-  bytes: number;
-  seconds: number;
-  /** Undefined when the file went in-band. */
-  streamhost?: Streamhost;
-}
+import type { AdvertisedHost, SendContext, SendRequest, SendResult } from './send-context.js';
+export type { AdvertisedHost, ProxyChoice, SendRequest, SendResult } from './send-context.js';
 
 export async function sendFileTo(req: SendRequest): Promise<SendResult> {
   const phase = phaseTimer(req.onEvent);
@@ -71,75 +36,19 @@ export async function sendFileTo(req: SendRequest): Promise<SendResult> {
   let listener: StreamhostListenerPort | undefined;
   try {
     const lost = connectionLost(xmpp);
-    serveDiscoInfo(xmpp, req.ibb ? [...FILE_TRANSFER_FEATURES, NS_IBB] : FILE_TRANSFER_FEATURES);
+    const router = serveJingle(xmpp);
+    serveDiscoInfo(xmpp, [...FILE_TRANSFER_FEATURES, ...(req.ibb ? [NS_IBB] : []), ...jingleFeatures(req.ibb)]);
     const opts = { signal: req.signal, timeoutMs: TIMEOUTS.iqMs };
     listener = req.direct.enabled ? await listenStreamhost({ port: req.direct.port, handshakeTimeoutMs: TIMEOUTS.handshakeMs }) : undefined;
-    const [, proxies, hash] = await Promise.race([
-      Promise.all([
-        checkPeerSupport(xmpp, req.to, opts),
-        findProxies(xmpp, req, opts),
-        req.hash ? md5File(req.file, file.size, req.signal) : undefined,
-      ]),
-      lost,
-    ]);
+    // --hash reads the file while discovery runs, for both protocols' hashes (one read).
+    const hashes = req.hash ? digestsOfFile(req.file, file.size, ['md5', 'sha256'], req.signal).then(([md5, sha256]) => ({ md5: md5!.toString('hex'), sha256: sha256! })) : undefined;
+    const [info, proxies, digests] = await Promise.race([Promise.all([queryPeerInfo(xmpp, req.to, opts), findProxies(xmpp, req, opts), hashes]), lost]);
+    const choice = chooseProtocol(req.to, info.features, req.protocol ?? 'auto');
+    req.onEvent({ kind: 'protocol', peer: req.to, ...choice });
     phase(req.hash ? 'discovery+hash' : 'discovery');
-    if (hash) file.hash = hash;
-    const streamhosts = dedupe([...ownStreamhosts(xmpp.jid, req, listener), ...proxies]);
-    if (streamhosts.length === 0 && !req.ibb) throw new NoStreamhostError('no streamhost to offer: our own is disabled and no proxy was found', []);
-
-    const sid = `xep65-${randomBytes(8).toString('hex')}`;
-    req.onEvent({ kind: 'offer-sent', to: req.to, sid, file });
-    const methods = [...(streamhosts.length > 0 ? [NS_BYTESTREAMS] : []), ...(req.ibb ? [NS_IBB] : [])];
-    const method = await Promise.race([offerFile(xmpp, req.to, { sid, file, streamMethods: methods }, { ...opts, timeoutMs: req.offerTimeoutMs }), lost]);
-    req.onEvent({ kind: 'accepted', peer: req.to, sid, method });
-    phase('offer');
-
-    const started = Date.now();
-    const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid, bytes, total: file.size }));
-    let streamhost: Streamhost | undefined;
-    let bytes: number;
-    const established =
-      method === NS_BYTESTREAMS
-        ? await Promise.race([
-            establishAsRequester({
-              xmpp,
-              dial: dialSocks5,
-              listener,
-              target: req.to,
-              sid,
-              streamhosts,
-              answerTimeoutMs: TIMEOUTS.streamhostAnswerMs,
-              connectTimeoutMs: TIMEOUTS.perHostMs * 2,
-              signal: req.signal,
-            }).catch((err: unknown) => {
-              // XEP-0096 §4 lists IBB as the fallback: when no SOCKS5 connection works, go in-band.
-              if (req.ibb && err instanceof NoStreamhostError) return undefined;
-              throw err;
-            }),
-            lost,
-          ])
-        : undefined;
-    if (established) {
-      streamhost = established.streamhost;
-      req.onEvent({ kind: 'streamhost-used', sid, streamhost });
-      phase('negotiation');
-      bytes = await sendFile(req.file, established.stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, signal: req.signal });
-    } else {
-      bytes = await Promise.race([
-        sendFileInBand(xmpp, req.to, sid, req.file, file.size, {
-          timeoutMs: TIMEOUTS.iqMs,
-          signal: req.signal,
-          onOpen: (blockSize) => (req.onEvent({ kind: 'ibb-opened', sid, blockSize }), phase('negotiation')),
-          onProgress: progress,
-        }),
-        lost,
-      ]);
-    }
-    progress.flush();
-    phase('data');
-    const seconds = (Date.now() - started) / 1000;
-    req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds });
-    return { sid, file, bytes, seconds, ...(streamhost ? { streamhost } : {}) };
+    const direct = ownStreamhosts(xmpp.jid, req, listener);
+    const ctx: SendContext = { xmpp, req, file, ...(listener ? { listener } : {}), direct, proxies, ...(digests ? { digests } : {}), lost, phase };
+    return choice.protocol === 'jingle' ? await sendByJingleTo(ctx, router) : await sendBySi(ctx);
   } finally {
     await listener?.close();
     await xmpp.close();
@@ -180,17 +89,6 @@ function ownStreamhosts(jid: string, req: SendRequest, listener: StreamhostListe
   if (!listener || !req.direct.enabled) return [];
   const hosts: AdvertisedHost[] = req.direct.hosts ?? localAddresses().map((host) => ({ host }));
   return hosts.map((h) => ({ jid, host: h.host, port: h.port ?? listener.port }));
-}
-
-/** Never offer the same address twice (FIELD-NOTES: some peers try each one anyway). */
-function dedupe(hosts: Streamhost[]): Streamhost[] {
-  const seen = new Set<string>();
-  return hosts.filter((h) => {
-    const key = `${h.host.toLowerCase()}|${h.port}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function connectionLost(xmpp: XmppSession): Promise<never> {

@@ -24,7 +24,13 @@ export const TIMEOUTS = {
   idleMs: 60_000,
   /** The receiver, after the last offered byte: waiting for the sender's end (a byte more fails). */
   endGraceMs: 3_000,
-  /** After the last byte, waiting for the receiver to close. */
+  /** Jingle: after the last offered byte, waiting for the sender's end (completion is by byte count). */
+  jingleEndGraceMs: 200,
+  /** Jingle receiver: after the last byte, waiting for the <checksum/> the offer announced. */
+  checksumMs: 30_000,
+  /** Jingle receiver: the same when the offer announced no hash (Dino sends none; Gajim may send one later). */
+  unannouncedChecksumMs: 2_000,
+  /** After the last byte, waiting for the receiver to close (SI) or confirm (Jingle). */
   closeMs: 30_000,
   /** Default time the receiver may take to accept an offer. */
   offerMs: 300_000,

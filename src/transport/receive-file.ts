@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
 import { commitPartFile, createPartFile, keepPartFile, removePartFile } from './file-sink.js';
-import { readerOf, type ChunkConsumer } from './socket-reader.js';
+import type { ChunkConsumer } from './socket-reader.js';
+import type { Bytestream } from '../session/ports.js';
 import { describeSocketError } from './socket-errors.js';
 
 export interface ReceiveFileOptions {
@@ -17,6 +18,11 @@ export interface ReceiveFileOptions {
   name: string;
   size: number;
   md5?: string;
+  /**
+   * A digest computed while the bytes are written, checked before the commit (Jingle: the
+   * XEP-0300 hash from the offer or the later checksum); `check` throws to refuse the file.
+   */
+  digest?: { algorithm: string; check(digest: Buffer): Promise<void> };
   overwrite: boolean;
   /** Leave the .part file of a failed or interrupted transfer (--keep-partial). */
   keepPartial?: boolean;
@@ -38,12 +44,12 @@ interface Pump {
  * file is committed under its final name; on any failure a reset at once, before cleaning up, so
  * the sender never takes a lost file for a delivered one and stops sending into the void.
  */
-export function receiveFile(stream: Duplex, opts: ReceiveFileOptions): Promise<{ path: string; bytes: number }> {
-  return closingAfter(stream, async (reset) => {
+export function receiveFile(source: Bytestream, opts: ReceiveFileOptions): Promise<{ path: string; bytes: number }> {
+  return closingAfter(source.stream, async (reset) => {
     const part = await createPartFile(opts.dir, opts.name);
     let closed = false;
     try {
-      const bytes = await copyChecked(stream, part.handle.fd, opts, opts.name);
+      const bytes = await copyChecked(source, part.handle.fd, opts, opts.name);
       const ours = await part.handle.stat();
       closed = true;
       await part.handle.close();
@@ -91,10 +97,9 @@ function resetStream(stream: Duplex): void {
   else stream.destroy();
 }
 
-/** Sockets we dialed hand over their reused read buffer; any other stream gives its chunks. */
-function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
-  const reader = readerOf(stream);
-  if (reader) return reader.pump(consume);
+/** A bytestream with a fast reader (a socket we dialed: its reused read buffer) uses it; any other gives its chunks. */
+function pumpFrom({ stream, readInto }: Bytestream, consume: ChunkConsumer): Pump {
+  if (readInto) return readInto(consume);
   let stop!: () => void;
   const done = new Promise<void>((resolve, reject) => {
     const finish = (err?: Error) => {
@@ -105,6 +110,7 @@ function pumpFrom(stream: Duplex, consume: ChunkConsumer): Pump {
     const onEnd = () => finish();
     stop = onEnd;
     stream.on('data', consume).on('end', onEnd).on('close', onEnd).on('error', finish);
+    stream.resume(); // a socket our streamhost accepted is handed over paused (socks5-server.ts)
     // A stream that failed or ended before we attached (an IBB packet out of sequence right
     // after <open/>) emits nothing more: settle now, or the transfer waits for the idle timeout.
     if (stream.errored) finish(stream.errored);
@@ -183,14 +189,18 @@ function brokenAfter(received: number, err: Error): Xep65Error {
  * Receives into an open descriptor (standard output): the same checks, but nothing to rename or
  * remove; bytes already written stay written when a check fails (the exit status says so).
  */
-export function receiveToFd(stream: Duplex, fd: number, opts: Omit<ReceiveFileOptions, 'dir' | 'name' | 'overwrite'>): Promise<{ bytes: number }> {
-  return closingAfter(stream, async () => ({ bytes: await copyChecked(stream, fd, opts, 'the data') }));
+export function receiveToFd(source: Bytestream, fd: number, opts: Omit<ReceiveFileOptions, 'dir' | 'name' | 'overwrite'>): Promise<{ bytes: number }> {
+  return closingAfter(source.stream, async () => ({ bytes: await copyChecked(source, fd, opts, 'the data') }));
 }
 
-/** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one. */
-async function copyChecked(stream: Duplex, fd: number, opts: CopyOptions & { md5?: string }, what: string): Promise<number> {
-  const hash = opts.md5 ? createHash('md5') : undefined;
-  const bytes = await copyExactly((consume) => pumpFrom(stream, consume), fd, hash, opts);
+/** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one, or the digest's check. */
+async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & Pick<ReceiveFileOptions, 'md5' | 'digest'>, what: string): Promise<number> {
+  const hash = opts.digest ? createHash(opts.digest.algorithm) : opts.md5 ? createHash('md5') : undefined;
+  const bytes = await copyExactly((consume) => pumpFrom(source, consume), fd, hash, opts);
+  if (opts.digest) {
+    await opts.digest.check(hash!.digest());
+    return bytes;
+  }
   const digest = hash?.digest('hex');
   if (opts.md5 && digest !== opts.md5) throw new Xep65Error('integrity', `MD5 of ${what} is ${digest}, the sender said ${opts.md5}`);
   return bytes;

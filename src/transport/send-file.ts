@@ -21,6 +21,13 @@ export interface SendFileOptions {
   /** How long to wait for the receiver to close after the last byte. */
   closeTimeoutMs: number;
   onProgress?: (bytes: number) => void;
+  /** Each chunk as read, in file order (a running hash); valid only during the call. */
+  onChunk?: (chunk: Buffer) => void;
+  /**
+   * Who confirms delivery after the last byte (Jingle: the responder's session-terminate after our
+   * checksum). Without it the receiver's orderly close does (SI, issue 10 #2).
+   */
+  afterLastByte?: () => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -29,6 +36,7 @@ const BUFFERS = 3;
 
 export async function sendFile(path: string, stream: Duplex, opts: SendFileOptions): Promise<number> {
   const verdict = receiverVerdict(stream);
+  verdict.catch(() => undefined);
   const file = await open(path, 'r').catch((err: Error) => {
     throw new Xep65Error('io', `cannot read ${path}: ${err.message}`, { cause: err });
   });
@@ -41,6 +49,14 @@ export async function sendFile(path: string, stream: Duplex, opts: SendFileOptio
     throw err;
   } finally {
     await file.close();
+  }
+  if (opts.afterLastByte) {
+    try {
+      await opts.afterLastByte();
+      return sent;
+    } finally {
+      stream.destroy();
+    }
   }
   const seconds = Math.round(opts.closeTimeoutMs / 1000);
   const unconfirmed = sleep(opts.closeTimeoutMs, undefined, { ref: false }).then(
@@ -99,6 +115,7 @@ function copyToStream(file: FileHandle, path: string, stream: Duplex, opts: Send
         }
         if (bytesRead < length) return settle(new Xep65Error('io', `${path} changed while sending: it ends before the ${opts.size} bytes offered`));
         nextRead += length;
+        opts.onChunk?.(buffer.subarray(0, length));
         ready.push({ buffer, length });
       }
       if (!writing) writeNext();

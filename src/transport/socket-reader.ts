@@ -16,13 +16,6 @@ const MAX_PENDING_BYTES = 4 << 20;
 /** Called with each chunk; the chunk is only valid during the call. */
 export type ChunkConsumer = (chunk: Buffer) => void;
 
-const readers = new WeakMap<net.Socket, SocketReader>();
-
-/** The reader of a socket dialed with SocketReader, if it was. */
-export function readerOf(stream: unknown): SocketReader | undefined {
-  return stream instanceof net.Socket ? readers.get(stream) : undefined;
-}
-
 export class SocketReader {
   readonly socket: net.Socket;
   private pending: Buffer[] = [];
@@ -34,7 +27,6 @@ export class SocketReader {
   constructor(options: { host: string; port: number }) {
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
     this.socket = net.connect({ ...options, onread: { buffer, callback: (n) => this.onRead(buffer.subarray(0, n)) } });
-    readers.set(this.socket, this);
     this.socket.on('end', () => this.notify?.()).on('close', () => this.notify?.());
   }
 

@@ -3,7 +3,7 @@
 // Each message goes out in one write and we wait for its reply before the next (ARCHITECTURE
 // rule 3: Prosody's proxy parses each message from a single chunk, so never pipeline).
 import net from 'node:net';
-import { Xep65Error, toXep65Error } from '../errors.js';
+import { Xep65Error, describeConnectErrno, toXep65Error } from '../errors.js';
 import {
   CMD_CONNECT,
   METHOD_NO_AUTH,
@@ -19,6 +19,7 @@ import {
 
 import { abortError, linkedDeadline, readSocks5Message } from './socks5-read.js';
 import { SocketReader } from './socket-reader.js';
+import type { Bytestream, ReadInto } from '../session/ports.js';
 
 /**
  * Client handshake on a connected socket: greeting offering "no authentication" only, then
@@ -57,8 +58,14 @@ export interface DialSocks5Options {
   signal?: AbortSignal;
 }
 
+/** A dialed SOCKS5 connection: the socket, and its fast reader for the data that follows (socket-reader.ts). */
+export interface DialedSocket extends Bytestream {
+  stream: net.Socket;
+  readInto: ReadInto;
+}
+
 /** TCP connect + SOCKS5 handshake within timeoutMs. Rejects with a Xep65Error naming host:port. */
-export async function dialSocks5(opts: DialSocks5Options): Promise<net.Socket> {
+export async function dialSocks5(opts: DialSocks5Options): Promise<DialedSocket> {
   const where = net.isIPv6(opts.host) ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
   let phase: 'connect' | 'socks5' = 'connect';
   const limit = linkedDeadline(opts.timeoutMs, opts.signal, () =>
@@ -73,7 +80,7 @@ export async function dialSocks5(opts: DialSocks5Options): Promise<net.Socket> {
     await socks5Handshake(socket, opts.dstAddr, { signal: limit.signal, read: (decode, signal) => reader.readMessage(decode, signal) });
     socket.pause();
     reader.release();
-    return socket;
+    return { stream: socket, readInto: (consume) => reader.pump(consume) };
   } catch (err) {
     socket?.destroy();
     const inner = toXep65Error(err, 'io');
@@ -105,19 +112,9 @@ function connectTcp(host: string, port: number, signal: AbortSignal): Promise<So
   });
 }
 
-const CONNECT_ERRORS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-  ENOTFOUND: 'host name not found',
-  EAI_AGAIN: 'host name lookup failed (temporary)',
-};
-
 function describeConnectError(err: Error): string {
   // With several addresses (autoSelectFamily), Node reports an AggregateError of the attempts.
   const first: unknown = err instanceof AggregateError ? err.errors[0] : err;
   const code = (err as NodeJS.ErrnoException).code ?? (first as NodeJS.ErrnoException | undefined)?.code;
-  return (code !== undefined && CONNECT_ERRORS[code]) || err.message || code || 'connection failed';
+  return describeConnectErrno(code) ?? (err.message || code || 'connection failed');
 }

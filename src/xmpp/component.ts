@@ -10,7 +10,7 @@ import xml, { type Element } from '@xmpp/xml';
 import { Xep65Error } from '../errors.js';
 import type { IqHandler, XmppServicePort } from '../session/ports.js';
 import { mapConnectError } from './connect-errors.js';
-import type { ServerAddress } from './connect.js';
+import type { ServerAddress } from './server-address.js';
 import { destroySocket, fixUtf8Decoding, withDeadline } from './entity.js';
 
 const NS_COMPONENT = 'jabber:component:accept';

@@ -3,7 +3,8 @@
 // only unreachable servers move on to the next candidate.
 import { promises as dns } from 'node:dns';
 import { Xep65Error } from '../errors.js';
-import { connectXmpp, type ConnectOptions, type ServerAddress, type XmppSession } from './connect.js';
+import { connectXmpp, type ConnectOptions, type XmppSession } from './connect.js';
+import type { ServerAddress } from './server-address.js';
 import { parseJid } from '../stanzas/jid.js';
 
 export type AccountOptions = Omit<ConnectOptions, 'server'> & {

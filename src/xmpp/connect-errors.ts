@@ -1,17 +1,6 @@
 // Turns what a failed login throws (socket, TLS, SASL, stream errors) into one clear Xep65Error.
-import { Xep65Error } from '../errors.js';
-import type { ServerAddress } from './connect.js';
-
-const SOCKET_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'timed out',
-  EPIPE: 'connection closed',
-};
+import { Xep65Error, describeConnectErrno } from '../errors.js';
+import type { ServerAddress } from './server-address.js';
 
 export function mapConnectError(err: unknown, server: ServerAddress, domain: string): Xep65Error {
   const where = `${server.host}:${server.port}`;
@@ -23,8 +12,9 @@ export function mapConnectError(err: unknown, server: ServerAddress, domain: str
   if (e?.name === 'SASLError') {
     return new Xep65Error('auth', `login to ${domain} refused: ${e.condition ?? e.message ?? 'not-authorized'}`, { cause: err });
   }
-  if (e?.code && SOCKET_REASONS[e.code]) {
-    return new Xep65Error('connection', `cannot connect to ${where}: ${SOCKET_REASONS[e.code]}`, { cause: err, reason: 'unreachable' });
+  const socketReason = describeConnectErrno(e?.code);
+  if (socketReason) {
+    return new Xep65Error('connection', `cannot connect to ${where}: ${socketReason}`, { cause: err, reason: 'unreachable' });
   }
   if (e?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(e.code)) {
     return new Xep65Error('connection', `the TLS certificate of ${domain} is not trusted (${e.code}); pass its CA with --ca-file`, {

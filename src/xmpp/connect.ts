@@ -17,23 +17,19 @@ import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import xml, { type Element } from '@xmpp/xml';
 import { Xep65Error } from '../errors.js';
 import { bareJid, parseJid } from '../stanzas/jid.js';
+import { NS_SASL, NS_TLS } from '../stanzas/ns.js';
 import { createIqRequester } from './iq-requests.js';
 import { mapConnectError } from './connect-errors.js';
 import { useScramSha1, type ScramSha1 } from './scram-sha-1.js';
 import { destroySocket, fixUtf8Decoding, withDeadline } from './entity.js';
 import { redactedXml, type XmlTrace } from './trace.js';
+import type { ServerAddress } from './server-address.js';
+export type { ServerAddress } from './server-address.js';
 import type { IqHandler, XmppPort } from '../session/ports.js';
 
-const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 /** How long a closing stream waits for the server's </stream> before the socket is dropped. */
 const STOP_WAIT_MS = 2_000;
-const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const DEFAULT_IQ_TIMEOUT_MS = 30_000;
-
-export interface ServerAddress {
-  host: string;
-  port: number;
-}
 
 export interface ConnectOptions {
   /** Bare JID of the account. */

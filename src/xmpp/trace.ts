@@ -2,8 +2,8 @@
 // <auth/>, <response/>, <challenge/> and <success/> (RFC 6120 §6.4) carries the password or
 // what it is derived from, so it is replaced before anything is printed.
 import xml, { type Element } from '@xmpp/xml';
+import { NS_SASL } from '../stanzas/ns.js';
 
-const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const SECRET_ELEMENTS = new Set(['auth', 'response', 'challenge', 'success']);
 
 export type XmlTrace = (direction: 'in' | 'out', xml: string) => void;

@@ -2,7 +2,7 @@
 // SIGKILL while bytes flow. The data is held back by a forwarder in front of the streamhost so
 // the kill lands in the middle. The side that survives exits with the documented status and one
 // clear line; no file appears under its final name; a killed receiver's part file is removed by
-// the next receiver that uses the directory. Real CLI, real Prosody, real proxy.
+// the next receiver that uses the directory. Real CLI, real Prosody, real proxy; each case by SI and by Jingle.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -75,20 +75,22 @@ describe('a peer killed during a transfer', () => {
   }
 
   /** A transfer over our own streamhost, held once 2 MiB went through. */
-  async function heldDirect(dir: string) {
+  async function heldDirect(dir: string, protocol: string) {
     const listenPort = await freePort();
     const data = await held(listenPort);
-    const receiver = cli(['receive', '--accept-all', '--dir', dir, '--count', '1'], bob());
+    // --no-direct: a Jingle receiver's own candidate would be nominated, bypassing the forwarder.
+    const receiver = cli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--no-direct'], bob());
     await receiver.waitForStderr(/Waiting for files as /);
-    const sender = cli(['send', file, bobFull(), '--no-proxy', '--no-ibb', '--port', String(listenPort), '--host', `127.0.0.1:${data.port}`], alice());
+    const sender = cli(['send', file, bobFull(), '--protocol', protocol, '--no-proxy', '--no-ibb', '--port', String(listenPort), '--host', `127.0.0.1:${data.port}`], alice());
     await until(() => data.bytesDown > 2 * 1024 * 1024, 'the first MiB');
     data.pause();
     return { data, receiver, sender };
   }
 
-  test('receiver killed: the sender exits 5 with one line; the next receiver removes the stale part file and gets the file', async () => {
-    const dir = await newDir('receiver-killed');
-    const { data, receiver, sender } = await heldDirect(dir);
+  for (const protocol of ['si', 'jingle']) {
+  test(`${protocol}: receiver killed: the sender exits 5 with one line; the next receiver removes the stale part file and gets the file`, async () => {
+    const dir = await newDir(`receiver-killed-${protocol}`);
+    const { data, receiver, sender } = await heldDirect(dir, protocol);
     receiver.child.kill('SIGKILL');
     await receiver.done;
     data.resume();
@@ -101,7 +103,7 @@ describe('a peer killed during a transfer', () => {
 
     const next = cli(['receive', '--accept-all', '--dir', dir, '--count', '1'], bob());
     await next.waitForStderr(/Waiting for files as /);
-    const again = cli(['send', file, bobFull(), '--no-proxy', '--no-ibb', '--host', '127.0.0.1'], alice());
+    const again = cli(['send', file, bobFull(), '--protocol', protocol, '--no-proxy', '--no-ibb', '--host', '127.0.0.1'], alice());
     const [s, r] = await Promise.all([again.done, next.done]);
     assert.equal(s.code, 0, s.stderr);
     assert.equal(r.code, 0, r.stderr);
@@ -110,9 +112,9 @@ describe('a peer killed during a transfer', () => {
     assert.equal(await sha256File(path.join(dir, 'big.bin')), await sha256File(file));
   });
 
-  test('sender killed: the receiver exits 5 with one line, no file and no part file', async () => {
-    const dir = await newDir('sender-killed');
-    const { data, receiver, sender } = await heldDirect(dir);
+  test(`${protocol}: sender killed: the receiver exits 5 with one line, no file and no part file`, async () => {
+    const dir = await newDir(`sender-killed-${protocol}`);
+    const { data, receiver, sender } = await heldDirect(dir, protocol);
     sender.child.kill('SIGKILL');
     await sender.done;
     data.resume();
@@ -122,8 +124,8 @@ describe('a peer killed during a transfer', () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
-  test('our proxy killed mid-stream: both sides exit 5, no file and no part file', async () => {
-    const dir = await newDir('proxy-killed');
+  test(`${protocol}: our proxy killed mid-stream: both sides exit 5, no file and no part file`, async () => {
+    const dir = await newDir(`proxy-killed-${protocol}`);
     const listenPort = await freePort();
     const data = await held(listenPort);
     const proxy = cli(
@@ -131,9 +133,9 @@ describe('a peer killed during a transfer', () => {
       { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', XEP65_COMPONENT_SECRET: SECRET },
     );
     await proxy.waitForStderr(/ready/);
-    const receiver = cli(['receive', '--accept-all', '--dir', dir, '--count', '1'], bob());
+    const receiver = cli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--no-direct'], bob());
     await receiver.waitForStderr(/Waiting for files as /);
-    const sender = cli(['send', file, bobFull(), '--no-direct', '--no-ibb', '--proxy', prosody.componentJid!], alice());
+    const sender = cli(['send', file, bobFull(), '--protocol', protocol, '--no-direct', '--no-ibb', '--proxy', prosody.componentJid!], alice());
     await until(() => data.bytesDown > 2 * 1024 * 1024, 'the first MiB through the proxy');
     data.pause();
     proxy.child.kill('SIGKILL');
@@ -146,4 +148,5 @@ describe('a peer killed during a transfer', () => {
     assertOneClearLine(r, /^Failed big\.bin from /);
     assert.deepEqual(await readdir(dir), []);
   });
+  }
 });

@@ -1,7 +1,8 @@
 // Runs the real CLI (bin/xep65.js) as a child process, the way a user or a script would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -25,11 +26,27 @@ export interface RunningCli {
   done: Promise<CliResult>;
 }
 
+let loopbackConfig: string | undefined;
+
+/**
+ * A config home whose only setting advertises our streamhosts on loopback (senders and Jingle
+ * receivers): tests never offer this machine's other addresses, and never read the user's config.
+ */
+export function loopbackConfigHome(): string {
+  if (!loopbackConfig) {
+    loopbackConfig = mkdtempSync(path.join(os.tmpdir(), 'xep65-config-'));
+    mkdirSync(path.join(loopbackConfig, 'xep65'));
+    writeFileSync(path.join(loopbackConfig, 'xep65', 'config'), 'host = ["127.0.0.1"]\n');
+  }
+  return loopbackConfig;
+}
+
 /** Environment for an account on the private Prosody: credentials from env, as documented. */
 export function accountEnv(prosody: PrivateProsody, user: string, password: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    XDG_CONFIG_HOME: loopbackConfigHome(),
     NO_COLOR: '1',
     XEP65_JID: `${user}@${prosody.domain}`,
     XEP65_PASSWORD: password,

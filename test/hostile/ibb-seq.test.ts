@@ -13,8 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import xml, { type Element } from '@xmpp/xml';
-import { serveIbbTarget } from '../../src/session/ibb-target.js';
-import type { IncomingOffer } from '../../src/session/target.js';
+import { serveIbbReceiver } from '../../src/session/bytestream/ibb-receiver.js';
 import { receiveFile } from '../../src/transport/receive-file.js';
 import { buildIbbClose, buildIbbData, buildIbbOpen } from '../../src/stanzas/ibb.js';
 import { parseErrorElement } from '../../src/stanzas/stanza-error.js';
@@ -42,14 +41,13 @@ async function opened(size: number, blockSize: number, opts: { waitForPart?: boo
   const dir = path.join(work, `case-${++cases}`);
   await (await import('node:fs/promises')).mkdir(dir);
   const xmpp = new FakeXmpp('bob@example.test/xep65');
-  const offer: IncomingOffer = { from: PEER, sid: 's1', file: { name: 'f.bin', size } };
   let saved!: Promise<{ path: string; bytes: number }>;
-  serveIbbTarget(xmpp, {
-    claim: (from, sid) => (from === PEER && sid === 's1' ? offer : undefined),
-    onStream: (_o, stream: Duplex) => (saved = receiveFile(stream, { dir, name: 'f.bin', size, overwrite: false, idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, endGraceMs: 200 })),
-    onEvent: () => undefined,
+  const opening = serveIbbReceiver(xmpp, () => undefined).expect(PEER, 's1').opened;
+  const started = opening.then((stream: Duplex) => {
+    saved = receiveFile({ stream: stream }, { dir, name: 'f.bin', size, overwrite: false, idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, endGraceMs: 200 });
   });
   assert.equal(await xmpp.receive('set', PEER, buildIbbOpen('s1', blockSize)), true);
+  await started;
   if (opts.waitForPart !== false) await partFileIn(dir);
   const send = async (el: Element): Promise<true | string> => {
     const answer = await xmpp.receive('set', PEER, el);

@@ -65,7 +65,7 @@ describe('xep65 proxy under hostile SOCKS5 traffic', () => {
     const file = path.join(work, 'through-hostile.bin');
     await writeRandomFile(file, 3_000_000);
     const rssBefore = await rssMb(proxy.child.pid!);
-    const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--no-ibb'], accountEnv(prosody, 'bob', PASSWORDS.bob));
+    const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--no-ibb', '--no-direct'], accountEnv(prosody, 'bob', PASSWORDS.bob));
     await receiver.waitForStderr(/Waiting for files as /);
 
     // The flood's first MAX_PER_ADDRESS connections stay open (silent) for the whole transfer.

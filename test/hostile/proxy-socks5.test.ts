@@ -74,7 +74,7 @@ describe('hostile SOCKS5 peers against our proxy', () => {
   afterEach(() => unhandled.check());
 
   const newSid = () => `sid-${++sids}-${randomBytes(4).toString('hex')}`;
-  const dial = (hash: string) => dialSocks5({ host: '127.0.0.1', port: relay.port, dstAddr: hash, timeoutMs: 3000 });
+  const dial = (hash: string) => dialSocks5({ host: '127.0.0.1', port: relay.port, dstAddr: hash, timeoutMs: 3000 }).then((d) => d.stream);
   /** The requester's activation IQ, as it reaches the component: true for a result, else the error condition. */
   const activate = async (sid: string, from = REQUESTER, target = TARGET): Promise<true | string> => {
     const answer = await xmpp.receive('set', from, buildActivate(sid, target));

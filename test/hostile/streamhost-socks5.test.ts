@@ -50,7 +50,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
 
   /** The real target: dials with the expected DST.ADDR and must get PAYLOAD intact. */
   async function realTarget(accepted: Promise<Duplex>, dst = HASH): Promise<void> {
-    const target = await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: dst, timeoutMs: 3000 });
+    const target = (await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: dst, timeoutMs: 3000 })).stream;
     const requesterSide = await accepted;
     const got = readAll(target);
     requesterSide.end(PAYLOAD);
@@ -106,7 +106,7 @@ describe('hostile SOCKS5 peers against our streamhost', () => {
 
   test('a second connection claiming an already used DST.ADDR is refused; the first stream is unharmed', async () => {
     const accepted = listener.expect(HASH);
-    const target = await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 3000 });
+    const target = (await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 3000 })).stream;
     const requesterSide = await accepted;
     const got = readAll(target);
     requesterSide.write(PAYLOAD.subarray(0, 1000));

@@ -63,6 +63,9 @@ describe('xep65 proxy as a component of a private Prosody', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+  };
   const events = () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   const bobFull = () => `bob@${prosody.domain}/xep65`;
 
@@ -71,21 +74,23 @@ describe('xep65 proxy as a component of a private Prosody', () => {
     await mkdir(dir);
     const file = path.join(work, `${name}.bin`);
     await writeRandomFile(file, size);
-    const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1'], accountEnv(prosody, 'bob', PASSWORDS.bob));
+    // --no-direct: a Jingle receiver's own candidate would beat the proxy (XEP-0260 priorities).
+    const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--no-direct'], accountEnv(prosody, 'bob', PASSWORDS.bob));
     await receiver.waitForStderr(/Waiting for files as /);
     const sender = await runCli(['send', file, bobFull(), '-v', ...sendArgs], accountEnv(prosody, user, PASSWORDS[user]));
     if (sender.code !== 0) receiver.child.kill('SIGINT');
     return { sender, receiver: await receiver.done, file, saved: path.join(dir, `${name}.bin`) };
   }
 
-  test('xep65 → our proxy → xep65: the file arrives intact and the proxy logs the stream', async () => {
-    const { sender, receiver, file, saved } = await transfer('alice', 'through-ours', 5_000_000, ['--no-direct', '--proxy', proxyJid]);
+  for (const protocol of ['si', 'jingle']) test(`xep65 → our proxy → xep65 (${protocol}): the file arrives intact and the proxy logs the stream`, async () => {
+    const { sender, receiver, file, saved } = await transfer('alice', `through-ours-${protocol}`, 5_000_000, ['--no-direct', '--proxy', proxyJid, '--protocol', protocol]);
     assert.equal(sender.code, 0, sender.stderr);
     assert.equal(receiver.code, 0, receiver.stderr);
     assert.match(sender.stderr, new RegExp(`Connected through ${proxyJid.replace(/\./g, '\\.')}`));
     assert.equal(await sha256File(saved), await sha256File(file));
     await proxy.waitForStdout(/"event":"stream-closed"/);
-    const closed = events().find((e) => e.event === 'stream-closed')!;
+    await until(() => events().filter((e) => e.event === 'stream-closed').length === (protocol === 'si' ? 1 : 2));
+    const closed = events().filter((e) => e.event === 'stream-closed').at(-1)!;
     assert.equal(closed.bytes, 5_000_000);
     assert.equal(closed.reason, 'end');
     assert.match(String(closed.requester), new RegExp(`^alice@${prosody.domain}/`));
@@ -110,7 +115,7 @@ describe('xep65 proxy as a component of a private Prosody', () => {
 
   const target = () => `bob@${prosody.domain}/elsewhere`;
   const activate = (sid: string, to = target()) => alice.set(proxyJid, buildActivate(sid, to));
-  const dial = (sid: string, to = target()) => dialSocks5({ host: '127.0.0.1', port, dstAddr: dstAddr(sid, alice.jid, to), timeoutMs: 5000 });
+  const dial = (sid: string, to = target()) => dialSocks5({ host: '127.0.0.1', port, dstAddr: dstAddr(sid, alice.jid, to), timeoutMs: 5000 }).then((d) => d.stream);
   const condition = (err: unknown) => (err as IqError).condition;
 
   test('activation with only one party connected is not-allowed; with no party, item-not-found (§6.3.5)', async () => {

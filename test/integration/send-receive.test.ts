@@ -1,5 +1,6 @@
 // End to end through the real CLI and a private Prosody (XEP-0065 direct §5 and mediated §6,
-// negotiated by XEP-0096): nothing is mocked at the XMPP level.
+// negotiated by XEP-0096, forced with --protocol si; Jingle's are in test/jingle/): nothing is
+// mocked at the XMPP level.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -41,7 +42,7 @@ describe('send and receive through a private Prosody', () => {
   async function transfer(receiveArgs: string[], sendArgs: string[]) {
     const receiver = startCli(['receive', ...receiveArgs], bob);
     await receiver.waitForStderr(/Waiting for files as /);
-    const sender = await runCli(['send', ...sendArgs], alice);
+    const sender = await runCli(['send', '--protocol', 'si', ...sendArgs], alice);
     if (sender.code !== 0) receiver.child.kill('SIGINT');
     return { sender, receiver: await receiver.done };
   }
@@ -93,14 +94,14 @@ describe('send and receive through a private Prosody', () => {
     await writeRandomFile(file, 5000);
     const running = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--json'], bob);
     await running.waitForStdout(/"event":"ready"/);
-    const sender = await runCli(['send', file, bobFull(), '--host', '127.0.0.1', '--no-proxy', '--json'], alice);
+    const sender = await runCli(['send', '--protocol', 'si', file, bobFull(), '--host', '127.0.0.1', '--no-proxy', '--json'], alice);
     const receiver = await running.done;
     assert.equal(sender.code, 0, sender.stderr);
     assert.equal(receiver.code, 0, receiver.stderr);
     const events = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     const sent = events(sender.stdout);
     const got = events(receiver.stdout);
-    assert.deepEqual(sent.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['offer-sent', 'accepted', 'streamhost-used', 'done', 'stats']);
+    assert.deepEqual(sent.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['protocol', 'offer-sent', 'accepted', 'streamhost-used', 'transport', 'done', 'stats']);
     assert.deepEqual(got.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['ready', 'offer', 'accepted', 'streamhost-tried', 'streamhost-used', 'done', 'stats']);
     const done = got.find((e) => e.event === 'done')!;
     assert.equal(done.path, path.join(dir, 'json.bin'));
@@ -117,7 +118,7 @@ describe('send and receive through a private Prosody', () => {
       const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--count', '1', '--resource', resource, '-v'], bob);
       await receiver.waitForStderr(/Waiting for files as /);
       const zoe = accountEnv(prosody, 'zoë', PASSWORDS['zoë']);
-      const sender = await runCli(['send', file, `bob@${prosody.domain}/${resource}`, '--resource', 'Sënder ✓', ...route], zoe);
+      const sender = await runCli(['send', '--protocol', 'si', file, `bob@${prosody.domain}/${resource}`, '--resource', 'Sënder ✓', ...route], zoe);
       const got = await receiver.done;
       assert.equal(sender.code, 0, sender.stderr);
       assert.equal(got.code, 0, got.stderr);
@@ -143,7 +144,7 @@ describe('send and receive through a private Prosody', () => {
     await writeRandomFile(file, 10_000);
     const receiver = startCli(['receive', '--accept-all', '--dir', dir, '--count', '2'], bob);
     await receiver.waitForStderr(/Waiting for files as /);
-    for (let i = 0; i < 2; i++) assert.equal((await runCli(['send', file, bobFull(), '--host', '127.0.0.1'], alice)).code, 0);
+    for (let i = 0; i < 2; i++) assert.equal((await runCli(['send', '--protocol', 'si', file, bobFull(), '--host', '127.0.0.1'], alice)).code, 0);
     const result = await receiver.done;
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual((await readdir(dir)).sort(), ['twice (1).txt', 'twice.txt']);
@@ -168,7 +169,7 @@ describe('send and receive through a private Prosody', () => {
     // Accept only from someone else: alice's offer is declined without asking anybody.
     const receiver = startCli(['receive', '--from', `carol@${prosody.domain}`, '--dir', dir], bob);
     await receiver.waitForStderr(/Waiting for files as /);
-    const sender = await runCli(['send', file, bobFull(), '--host', '127.0.0.1'], alice);
+    const sender = await runCli(['send', '--protocol', 'si', file, bobFull(), '--host', '127.0.0.1'], alice);
     assert.equal(sender.code, 4, sender.stderr);
     assert.match(sender.stderr, /declined/);
     await receiver.waitForStderr(/Declined declined\.bin/);
@@ -184,7 +185,7 @@ describe('send and receive through a private Prosody', () => {
     await writeRandomFile(file, 1000);
     const receiver = startCli(['receive', '--dir', dir], bob);
     await receiver.waitForStderr(/Waiting for files as /);
-    const sender = await runCli(['send', file, bobFull(), '--host', '127.0.0.1'], alice);
+    const sender = await runCli(['send', '--protocol', 'si', file, bobFull(), '--host', '127.0.0.1'], alice);
     assert.equal(sender.code, 4, sender.stderr);
     receiver.child.kill('SIGTERM');
     assert.equal((await receiver.done).code, 143);
@@ -221,7 +222,7 @@ describe('send and receive through a private Prosody', () => {
   test('a wrong password: exit 3 with one clear line', async () => {
     const file = path.join(work, 'pw.bin');
     await writeRandomFile(file, 10);
-    const result = await runCli(['send', file, bobFull()], { ...alice, XEP65_PASSWORD: 'wrong' });
+    const result = await runCli(['send', '--protocol', 'si', file, bobFull()], { ...alice, XEP65_PASSWORD: 'wrong' });
     assert.equal(result.code, 3);
     assert.equal(result.stderr, `xep65: login to ${prosody.domain} refused: not-authorized\n`);
   });
@@ -230,7 +231,7 @@ describe('send and receive through a private Prosody', () => {
     const file = path.join(work, 'ca.bin');
     await writeRandomFile(file, 10);
     const { XEP65_CA_FILE: _ca, ...env } = alice;
-    const result = await runCli(['send', file, bobFull()], env);
+    const result = await runCli(['send', '--protocol', 'si', file, bobFull()], env);
     assert.equal(result.code, 3);
     assert.match(result.stderr, /certificate .* not trusted/);
   });
@@ -238,7 +239,7 @@ describe('send and receive through a private Prosody', () => {
   test('an offline receiver: exit 4 naming the JID', async () => {
     const file = path.join(work, 'offline.bin');
     await writeRandomFile(file, 10);
-    const result = await runCli(['send', file, `bob@${prosody.domain}/nobody-here`], alice);
+    const result = await runCli(['send', '--protocol', 'si', file, `bob@${prosody.domain}/nobody-here`], alice);
     assert.equal(result.code, 4);
     assert.match(result.stderr, /nobody-here is not available/);
   });
@@ -247,9 +248,9 @@ describe('send and receive through a private Prosody', () => {
     const file = path.join(work, 'usage.bin');
     await writeRandomFile(file, 10);
     const { XEP65_PASSWORD: _pw, ...noPassword } = alice;
-    assert.equal((await runCli(['send', file, bobFull()], noPassword)).code, 2);
-    assert.equal((await runCli(['send', file, `bob@${prosody.domain}`], alice)).code, 2);
-    assert.equal((await runCli(['send', path.join(work, 'missing'), bobFull()], alice)).code, 2);
+    assert.equal((await runCli(['send', '--protocol', 'si', file, bobFull()], noPassword)).code, 2);
+    assert.equal((await runCli(['send', '--protocol', 'si', file, `bob@${prosody.domain}`], alice)).code, 2);
+    assert.equal((await runCli(['send', '--protocol', 'si', path.join(work, 'missing'), bobFull()], alice)).code, 2);
     assert.equal((await runCli(['bogus'], alice)).code, 2);
   });
 });

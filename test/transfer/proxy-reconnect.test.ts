@@ -68,7 +68,7 @@ test('a dropped component connection is reconnected while the SOCKS5 side keeps 
     ['proxy-ready', 'component-lost', 'component-online'],
   );
   assert.equal(fake.connections(), 2);
-  const socket = await dialSocks5({ host: '127.0.0.1', port: ready.streamhost.port, dstAddr: 'a'.repeat(40), timeoutMs: 2000 });
+  const socket = (await dialSocks5({ host: '127.0.0.1', port: ready.streamhost.port, dstAddr: 'a'.repeat(40), timeoutMs: 2000 })).stream;
   socket.destroy();
   ctl.abort();
   const counters = await proxy.done;

@@ -39,7 +39,7 @@ interface Log {
   expired: string[];
 }
 
-const dial = (port: number, dstAddr = HASH) => dialSocks5({ host: '127.0.0.1', port, dstAddr, timeoutMs: 2000 });
+const dial = (port: number, dstAddr = HASH) => dialSocks5({ host: '127.0.0.1', port, dstAddr, timeoutMs: 2000 }).then((d) => d.stream);
 
 /** A raw SOCKS5 CONNECT with any address and port; resolves with the reply code. */
 async function rawConnect(port: number, host: string, dstPort: number): Promise<number> {

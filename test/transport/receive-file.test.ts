@@ -28,7 +28,7 @@ test('complete data with a matching MD5 is saved under its name; data in odd chu
   withDir(async (dir) => {
     const data = Buffer.from('hello, bytestream world');
     const stream = new PassThrough();
-    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: data.length, md5: createHash('md5').update(data).digest('hex') });
+    const done = receiveFile({ stream: stream }, { ...base, dir, name: 'a.txt', size: data.length, md5: createHash('md5').update(data).digest('hex') });
     for (let i = 0; i < data.length; i += 5) stream.write(data.subarray(i, i + 5));
     const result = await done;
     assert.equal(result.path, path.join(dir, 'a.txt'));
@@ -39,7 +39,7 @@ test('complete data with a matching MD5 is saved under its name; data in odd chu
 test('MD5 mismatch: integrity error and no file left', () =>
   withDir(async (dir) => {
     const stream = new PassThrough();
-    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 3, md5: '0'.repeat(32) });
+    const done = receiveFile({ stream: stream }, { ...base, dir, name: 'a.txt', size: 3, md5: '0'.repeat(32) });
     stream.end('abc');
     await assert.rejects(done, (e: Xep65Error) => e.code === 'integrity');
     assert.deepEqual(await readdir(dir), []);
@@ -48,7 +48,7 @@ test('MD5 mismatch: integrity error and no file left', () =>
 test('a stream that ends early: stream-broken and no part file', () =>
   withDir(async (dir) => {
     const stream = new PassThrough();
-    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 10 });
+    const done = receiveFile({ stream: stream }, { ...base, dir, name: 'a.txt', size: 10 });
     stream.end('abc');
     await assert.rejects(done, (e: Xep65Error) => e.code === 'stream-broken' && /3 of 10/.test(e.message));
     assert.deepEqual(await readdir(dir), []);
@@ -57,7 +57,7 @@ test('a stream that ends early: stream-broken and no part file', () =>
 test('more bytes than offered: integrity error', () =>
   withDir(async (dir) => {
     const stream = new PassThrough();
-    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 2 });
+    const done = receiveFile({ stream: stream }, { ...base, dir, name: 'a.txt', size: 2 });
     stream.write('abc');
     await assert.rejects(done, (e: Xep65Error) => e.code === 'integrity');
     assert.deepEqual(await readdir(dir), []);
@@ -66,7 +66,7 @@ test('more bytes than offered: integrity error', () =>
 test('a byte beyond the offered size in a later chunk fails the same way (issue 10: TCP split)', () =>
   withDir(async (dir) => {
     const stream = new PassThrough();
-    const done = receiveFile(stream, { ...base, endGraceMs: 5000, dir, name: 'a.txt', size: 3 });
+    const done = receiveFile({ stream: stream }, { ...base, endGraceMs: 5000, dir, name: 'a.txt', size: 3 });
     stream.write('abc');
     await new Promise((r) => setTimeout(r, 20));
     stream.write('d');
@@ -78,12 +78,12 @@ test('a sender that keeps the stream open after the last byte: saved after the g
   withDir(async (dir) => {
     const open = new PassThrough();
     const started = Date.now();
-    const kept = receiveFile(open, { ...base, endGraceMs: 300, dir, name: 'open.txt', size: 3 });
+    const kept = receiveFile({ stream: open }, { ...base, endGraceMs: 300, dir, name: 'open.txt', size: 3 });
     open.write('abc');
     assert.deepEqual(await readFile((await kept).path), Buffer.from('abc'));
     assert.ok(Date.now() - started >= 250, 'committed only after the grace');
     const ended = new PassThrough();
-    const atOnce = receiveFile(ended, { ...base, endGraceMs: 60_000, dir, name: 'ended.txt', size: 3 });
+    const atOnce = receiveFile({ stream: ended }, { ...base, endGraceMs: 60_000, dir, name: 'ended.txt', size: 3 });
     ended.end('abc');
     assert.deepEqual(await readFile((await atOnce).path), Buffer.from('abc'));
   }));
@@ -91,11 +91,11 @@ test('a sender that keeps the stream open after the last byte: saved after the g
 test('an empty offer: a byte fails it, an end saves it', () =>
   withDir(async (dir) => {
     const bad = new PassThrough();
-    const refused = receiveFile(bad, { ...base, endGraceMs: 5000, dir, name: 'bad', size: 0 });
+    const refused = receiveFile({ stream: bad }, { ...base, endGraceMs: 5000, dir, name: 'bad', size: 0 });
     bad.write('x');
     await assert.rejects(refused, (e: Xep65Error) => e.code === 'integrity');
     const good = new PassThrough();
-    const saved = receiveFile(good, { ...base, endGraceMs: 5000, dir, name: 'good', size: 0 });
+    const saved = receiveFile({ stream: good }, { ...base, endGraceMs: 5000, dir, name: 'good', size: 0 });
     good.end();
     assert.equal((await readFile((await saved).path)).length, 0);
     assert.deepEqual(await readdir(dir), ['good']);
@@ -105,7 +105,7 @@ test('aborted mid-transfer (Ctrl-C): the part file is removed', () =>
   withDir(async (dir) => {
     const stream = new PassThrough();
     const controller = new AbortController();
-    const done = receiveFile(stream, { ...base, dir, name: 'a.txt', size: 100, signal: controller.signal });
+    const done = receiveFile({ stream: stream }, { ...base, dir, name: 'a.txt', size: 100, signal: controller.signal });
     stream.write('some');
     await new Promise((r) => setTimeout(r, 20));
     const [part] = await readdir(dir);
@@ -119,12 +119,12 @@ test('an existing file is kept: the new one is "name (1).ext"; with overwrite it
   withDir(async (dir) => {
     await writeFile(path.join(dir, 'a.txt'), 'old');
     const s1 = new PassThrough();
-    const first = receiveFile(s1, { ...base, dir, name: 'a.txt', size: 3 });
+    const first = receiveFile({ stream: s1 }, { ...base, dir, name: 'a.txt', size: 3 });
     s1.write('new');
     assert.equal((await first).path, path.join(dir, 'a (1).txt'));
     assert.equal(await readFile(path.join(dir, 'a.txt'), 'utf8'), 'old');
     const s2 = new PassThrough();
-    const second = receiveFile(s2, { ...base, dir, name: 'a.txt', size: 3, overwrite: true });
+    const second = receiveFile({ stream: s2 }, { ...base, dir, name: 'a.txt', size: 3, overwrite: true });
     s2.write('NEW');
     assert.equal((await second).path, path.join(dir, 'a.txt'));
     assert.equal(await readFile(path.join(dir, 'a.txt'), 'utf8'), 'NEW');
@@ -132,7 +132,7 @@ test('an existing file is kept: the new one is "name (1).ext"; with overwrite it
 
 test('a zero-byte file is saved without waiting for data', () =>
   withDir(async (dir) => {
-    const result = await receiveFile(new PassThrough(), { ...base, dir, name: 'empty', size: 0 });
+    const result = await receiveFile({ stream: new PassThrough() }, { ...base, dir, name: 'empty', size: 0 });
     assert.deepEqual(await readFile(result.path), Buffer.alloc(0));
   }));
 
@@ -142,13 +142,13 @@ test('a zero-byte file is saved without waiting for data', () =>
 test('--overwrite: an offer named x.part (or like a part file) cannot touch the part file of transfer x', () =>
   withDir(async (dir) => {
     const sx = new PassThrough();
-    const x = receiveFile(sx, { ...base, dir, name: 'x', size: 6, overwrite: true });
+    const x = receiveFile({ stream: sx }, { ...base, dir, name: 'x', size: 6, overwrite: true });
     sx.write('abc');
     await new Promise((r) => setTimeout(r, 20));
     const [xPart] = await readdir(dir);
     for (const name of ['x.part', safeFileName(xPart!)]) {
       const sp = new PassThrough();
-      const hostile = receiveFile(sp, { ...base, dir, name, size: 4, overwrite: true });
+      const hostile = receiveFile({ stream: sp }, { ...base, dir, name, size: 4, overwrite: true });
       sp.write('EVIL');
       const saved = await hostile;
       assert.notEqual(saved.path, path.join(dir, xPart!));
@@ -163,7 +163,7 @@ test('--keep-partial: a failed transfer leaves name.part, never replacing a file
   withDir(async (dir) => {
     await writeFile(path.join(dir, 'k.part'), 'mine');
     const s = new PassThrough();
-    const done = receiveFile(s, { ...base, dir, name: 'k', size: 10, keepPartial: true });
+    const done = receiveFile({ stream: s }, { ...base, dir, name: 'k', size: 10, keepPartial: true });
     s.end('abc');
     await assert.rejects(done, (e: Xep65Error) => e.code === 'stream-broken');
     assert.deepEqual((await readdir(dir)).sort(), ['k (1).part', 'k.part']);
@@ -190,7 +190,7 @@ test('part files of a receiver that is gone (SIGKILL) are removed; a live one, o
 test('a part file replaced under us is never committed under the final name', () =>
   withDir(async (dir) => {
     const s = new PassThrough();
-    const done = receiveFile(s, { ...base, dir, name: 'y', size: 3 }).catch((e: Xep65Error) => e);
+    const done = receiveFile({ stream: s }, { ...base, dir, name: 'y', size: 3 }).catch((e: Xep65Error) => e);
     s.write('ab');
     await new Promise((r) => setTimeout(r, 20));
     const [part] = await readdir(dir);
@@ -201,4 +201,21 @@ test('a part file replaced under us is never committed under the final name', ()
     assert.equal(err.code, 'io');
     assert.match(err.message, /replaced/);
     assert.ok(!(await readdir(dir)).includes('y'));
+  }));
+
+test('a bytestream with its own reader (readInto) is read through it, not through the stream (W3: the fast path is a field, not a registry)', () =>
+  withDir(async (dir) => {
+    const stream = new PassThrough(); // never written: every byte must come through readInto
+    let calls = 0;
+    const readInto = (consume: (chunk: Buffer) => void) => {
+      calls++;
+      const done = (async () => {
+        for (const part of ['fast ', 'path']) consume(Buffer.from(part));
+        stream.end();
+      })();
+      return { done, stop: () => undefined };
+    };
+    const saved = await receiveFile({ stream, readInto }, { ...base, dir, name: 'f.txt', size: 9 });
+    assert.equal(calls, 1);
+    assert.equal(await readFile(saved.path, 'utf8'), 'fast path');
   }));

@@ -108,14 +108,14 @@ test('the receiver failing on its side (no such directory; a full disk) reaches 
   await withFile(randomBytes(size), async (file) => {
     const common = { size, idleTimeoutMs: 5000, endGraceMs: 1000 };
     const one = await socketPair();
-    const received = receiveFile(one.server, { ...common, dir: '/nonexistent/xep65', name: 'f.bin', overwrite: false }).catch((e: Xep65Error) => e);
+    const received = receiveFile({ stream: one.server }, { ...common, dir: '/nonexistent/xep65', name: 'f.bin', overwrite: false }).catch((e: Xep65Error) => e);
     await assert.rejects(sendFile(file, one.client, { size, closeTimeoutMs: 5000 }), (e: Xep65Error) => e.code === 'stream-broken');
     assert.equal(((await received) as Xep65Error).code, 'io');
     one.close();
 
     const full = openSync('/dev/full', 'w');
     const two = await socketPair();
-    const written = receiveToFd(two.server, full, common).catch((e: Xep65Error) => e);
+    const written = receiveToFd({ stream: two.server }, full, common).catch((e: Xep65Error) => e);
     await assert.rejects(sendFile(file, two.client, { size, closeTimeoutMs: 5000 }), (e: Xep65Error) => e.code === 'stream-broken');
     const failure = (await written) as Xep65Error;
     assert.ok(failure.code === 'io' && /ENOSPC|no space/i.test(failure.message), failure.message);

@@ -64,7 +64,7 @@ test('client and server complete the handshake and then carry data both ways', a
     accepted = acceptSocks5(socket, { onConnect: (dst) => dst === DST, timeoutMs: 2000 }).then((dst) => ({ socket, dst }));
   });
   try {
-    const client = await dialSocks5({ host: '127.0.0.1', port: server.port, dstAddr: DST, timeoutMs: 2000 });
+    const client = (await dialSocks5({ host: '127.0.0.1', port: server.port, dstAddr: DST, timeoutMs: 2000 })).stream;
     const { socket, dst } = await accepted;
     assert.equal(dst, DST);
     socket.end('from streamhost');
@@ -92,7 +92,7 @@ test('client writes each message alone and sees data sent in the same write as t
     });
   });
   try {
-    const client = await dialSocks5({ host: '127.0.0.1', port: server.port, dstAddr: DST, timeoutMs: 2000 });
+    const client = (await dialSocks5({ host: '127.0.0.1', port: server.port, dstAddr: DST, timeoutMs: 2000 })).stream;
     assert.deepEqual(await readAll(client), fileData);
     assert.equal(received[0].toString('hex'), '050100');
     assert.deepEqual(received[1], encodeRequest(CMD_CONNECT, DST, 0));

@@ -14,7 +14,7 @@ test('the expected DST.ADDR is accepted once; its data flows; a second try is re
   const listener = await listenStreamhost({ port: 0, bindHost: '127.0.0.1', handshakeTimeoutMs: 2000 });
   try {
     const accepted = listener.expect(HASH);
-    const client = await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 2000 });
+    const client = (await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 2000 })).stream;
     const server = await accepted;
     client.end('payload');
     const chunks: Buffer[] = [];
@@ -32,7 +32,7 @@ test('a wrong DST.ADDR is refused and the expected one still works afterwards', 
   try {
     const accepted = listener.expect(HASH);
     await assert.rejects(dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: OTHER, timeoutMs: 2000 }));
-    const client = await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 2000 });
+    const client = (await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 2000 })).stream;
     (await accepted).destroy();
     client.destroy();
   } finally {
@@ -69,7 +69,7 @@ test('silent connections filling every handshake slot do not lock the expected t
       silent.push(s);
       await new Promise<void>((resolve) => s.once('connect', () => resolve()));
     }
-    const client = await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 2000 });
+    const client = (await dialSocks5({ host: '127.0.0.1', port: listener.port, dstAddr: HASH, timeoutMs: 2000 })).stream;
     (await accepted).destroy();
     client.destroy();
   } finally {

@@ -4,6 +4,8 @@ import { bytestreamsTargets, ibbTargets } from './bytestreams-ibb.js';
 import { configTargets } from './config.js';
 import { discoTargets, errorTargets, siTargets } from './disco-si-error.js';
 import { jidTargets } from './jid.js';
+import { jingleTargets } from './jingle.js';
+import { jingleTransportTargets } from './jingle-transports.js';
 import { safeNameTargets } from './safe-name.js';
 import { socks5Targets } from './socks5.js';
 
@@ -14,6 +16,8 @@ export const TARGETS: readonly FuzzTarget[] = [
   ...discoTargets,
   ...siTargets,
   ...errorTargets,
+  ...jingleTargets,
+  ...jingleTransportTargets,
   ...jidTargets,
   ...configTargets,
   ...safeNameTargets,

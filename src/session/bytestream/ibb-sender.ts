@@ -1,11 +1,11 @@
-// The sender's side of an In-Band Bytestream (XEP-0047 §2): open with the largest block size
-// the receiver accepts (it answers resource-constraint to a size it does not want, §2.1), then
+// The sending side of an In-Band Bytestream (XEP-0047 §2; XEP-0261 carries the same stream in
+// Jingle): open with the largest block size the receiver accepts (it answers resource-constraint to a size it does not want, §2.1), then
 // send <data/> in IQs with a small window of them in flight, numbered from 0 with 16-bit wrap
 // (§2.2), and <close/> (§2.3).
-import { Xep65Error } from '../errors.js';
-import { IqError } from '../stanzas/iq-error.js';
-import { buildIbbClose, buildIbbData, buildIbbOpen, MAX_BLOCK_SIZE, nextSeq } from '../stanzas/ibb.js';
-import type { XmppPort } from './ports.js';
+import { Xep65Error } from '../../errors.js';
+import { IqError } from '../../stanzas/iq-error.js';
+import { buildIbbClose, buildIbbData, buildIbbOpen, MAX_BLOCK_SIZE, nextSeq } from '../../stanzas/ibb.js';
+import type { XmppPort } from '../ports.js';
 
 /** Tried in order; 4096 is the size XEP-0047 §4 recommends and every implementation takes. */
 const BLOCK_SIZES = [MAX_BLOCK_SIZE - (MAX_BLOCK_SIZE % 3), 16384, 4096];
@@ -21,8 +21,10 @@ export interface IbbWriter {
   close(): Promise<void>;
 }
 
-export async function openIbb(xmpp: XmppPort, target: string, sid: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<IbbWriter> {
-  const blockSize = await negotiateBlockSize(xmpp, target, sid, opts);
+/** `blockSize`: the size already agreed (XEP-0261 transport), tried first; else the largest we may. */
+export async function openIbb(xmpp: XmppPort, target: string, sid: string, opts: { timeoutMs: number; signal?: AbortSignal; blockSize?: number }): Promise<IbbWriter> {
+  const sizes = opts.blockSize ? [...new Set([opts.blockSize, ...BLOCK_SIZES.filter((s) => s < opts.blockSize!)])] : BLOCK_SIZES;
+  const blockSize = await negotiateBlockSize(xmpp, target, sid, sizes, opts);
   let seq = 0;
   const inFlight = new Set<Promise<unknown>>();
   let failure: unknown;
@@ -53,8 +55,8 @@ export async function openIbb(xmpp: XmppPort, target: string, sid: string, opts:
   };
 }
 
-async function negotiateBlockSize(xmpp: XmppPort, target: string, sid: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
-  for (const size of BLOCK_SIZES) {
+async function negotiateBlockSize(xmpp: XmppPort, target: string, sid: string, sizes: readonly number[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
+  for (const size of sizes) {
     try {
       await xmpp.set(target, buildIbbOpen(sid, size), opts);
       return size;
@@ -62,7 +64,7 @@ async function negotiateBlockSize(xmpp: XmppPort, target: string, sid: string, o
       if (!(err instanceof IqError && err.condition === 'resource-constraint')) throw mapIbbError(err, target);
     }
   }
-  throw new Xep65Error('no-streamhost', `${target} accepts no IBB block size we offer (down to 4096)`);
+  throw new Xep65Error('no-streamhost', `${target} accepts no IBB block size we offer (down to ${sizes.at(-1)})`);
 }
 
 function mapIbbError(err: unknown, target: string): unknown {

@@ -2,29 +2,29 @@
 // wins, losers cancelled, one error naming every failure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough, type Duplex } from 'node:stream';
-import { connectToStreamhosts } from '../../src/session/connect-streamhosts.js';
-import { NoStreamhostError, Xep65Error } from '../../src/errors.js';
-import type { Socks5Dialer } from '../../src/session/ports.js';
+import { PassThrough } from 'node:stream';
+import { connectToCandidates } from '../../../src/session/bytestream/connect-candidates.js';
+import { NoStreamhostError, Xep65Error } from '../../../src/errors.js';
+import type { Bytestream, Socks5Dialer } from '../../../src/session/ports.js';
 
 const hosts = ['a', 'b', 'c'].map((h) => ({ jid: `${h}.example`, host: h, port: 1 }));
 
 /** A dialer scripted per host: 'ok' after ms, 'fail' after ms, or 'hang' until aborted. */
 function scripted(plan: Record<string, ['ok' | 'fail' | 'hang', number]>, log: string[]): Socks5Dialer {
   return ({ host, signal }) =>
-    new Promise<Duplex>((resolve, reject) => {
+    new Promise<Bytestream>((resolve, reject) => {
       log.push(`start ${host}`);
       const [what, ms] = plan[host]!;
       signal?.addEventListener('abort', () => (log.push(`abort ${host}`), reject(new Xep65Error('aborted', 'cancelled'))));
       if (what === 'hang') return;
-      setTimeout(() => (what === 'ok' ? resolve(new PassThrough()) : reject(new Error(`${host} refused`))), ms);
+      setTimeout(() => (what === 'ok' ? resolve({ stream: new PassThrough() }) : reject(new Error(`${host} refused`))), ms);
     });
 }
 
 test('a failed candidate starts the next at once; the first success wins and the rest are cancelled', async () => {
   const log: string[] = [];
   const failed: string[] = [];
-  const { streamhost } = await connectToStreamhosts(hosts, {
+  const { candidate: streamhost } = await connectToCandidates(hosts, {
     dstAddr: 'x',
     dial: scripted({ a: ['fail', 1], b: ['ok', 5], c: ['hang', 0] }, log),
     staggerMs: 10_000,
@@ -38,7 +38,7 @@ test('a failed candidate starts the next at once; the first success wins and the
 
 test('a hanging first candidate does not hold up the second beyond the stagger', async () => {
   const log: string[] = [];
-  const { streamhost } = await connectToStreamhosts(hosts, {
+  const { candidate: streamhost } = await connectToCandidates(hosts, {
     dstAddr: 'x',
     dial: scripted({ a: ['hang', 0], b: ['ok', 1], c: ['hang', 0] }, log),
     staggerMs: 20,
@@ -49,7 +49,7 @@ test('a hanging first candidate does not hold up the second beyond the stagger',
 });
 
 test('all fail: one NoStreamhostError with each reason, in offered order', async () => {
-  const err = await connectToStreamhosts(hosts, {
+  const err = await connectToCandidates(hosts, {
     dstAddr: 'x',
     dial: scripted({ a: ['fail', 1], b: ['fail', 2], c: ['fail', 3] }, []),
     staggerMs: 1,
@@ -61,16 +61,16 @@ test('all fail: one NoStreamhostError with each reason, in offered order', async
 });
 
 test('no streamhost offered, and abort', async () => {
-  await assert.rejects(connectToStreamhosts([], { dstAddr: 'x', dial: scripted({}, []), staggerMs: 1, perHostTimeoutMs: 1 }), NoStreamhostError);
+  await assert.rejects(connectToCandidates([], { dstAddr: 'x', dial: scripted({}, []), staggerMs: 1, perHostTimeoutMs: 1 }), NoStreamhostError);
   const controller = new AbortController();
-  const pending = connectToStreamhosts(hosts, { dstAddr: 'x', dial: scripted({ a: ['hang', 0], b: ['hang', 0], c: ['hang', 0] }, []), staggerMs: 1, perHostTimeoutMs: 1, signal: controller.signal });
+  const pending = connectToCandidates(hosts, { dstAddr: 'x', dial: scripted({ a: ['hang', 0], b: ['hang', 0], c: ['hang', 0] }, []), staggerMs: 1, perHostTimeoutMs: 1, signal: controller.signal });
   controller.abort();
   await assert.rejects(pending, (e: Xep65Error) => e.code === 'aborted');
 });
 
 test('the earliest-listed success wins when it completes within the grace period', async () => {
   const log: string[] = [];
-  const { streamhost } = await connectToStreamhosts(hosts, {
+  const { candidate: streamhost } = await connectToCandidates(hosts, {
     dstAddr: 'x',
     dial: scripted({ a: ['ok', 60], b: ['ok', 1], c: ['hang', 0] }, log),
     staggerMs: 1,
@@ -82,7 +82,7 @@ test('the earliest-listed success wins when it completes within the grace period
 
 test('a later success does not wait for a silent earlier candidate beyond the grace period', async () => {
   const log: string[] = [];
-  const { streamhost } = await connectToStreamhosts(hosts, {
+  const { candidate: streamhost } = await connectToCandidates(hosts, {
     dstAddr: 'x',
     dial: scripted({ a: ['hang', 0], b: ['ok', 1], c: ['hang', 0] }, log),
     staggerMs: 1,
@@ -95,12 +95,12 @@ test('a later success does not wait for a silent earlier candidate beyond the gr
 
 test('one shared budget: early candidates get what is left of it, late ones at least the minimum', async () => {
   const timeouts: number[] = [];
-  await connectToStreamhosts(hosts, {
+  await connectToCandidates(hosts, {
     dstAddr: 'x',
     dial: async ({ timeoutMs, host }) => {
       timeouts.push(timeoutMs);
       if (host !== 'c') throw new Error('refused');
-      return new PassThrough();
+      return { stream: new PassThrough() };
     },
     staggerMs: 1,
     perHostTimeoutMs: 100,

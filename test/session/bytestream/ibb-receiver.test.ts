@@ -4,23 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import type { Element } from '@xmpp/xml';
-import { serveIbbTarget } from '../../src/session/ibb-target.js';
-import { buildIbbClose, buildIbbData, buildIbbOpen } from '../../src/stanzas/ibb.js';
-import { parseErrorElement } from '../../src/stanzas/stanza-error.js';
-import type { IncomingOffer } from '../../src/session/target.js';
-import { FakeXmpp } from '../helpers/fake-xmpp.js';
+import { serveIbbReceiver } from '../../../src/session/bytestream/ibb-receiver.js';
+import { buildIbbClose, buildIbbData, buildIbbOpen } from '../../../src/stanzas/ibb.js';
+import { parseErrorElement } from '../../../src/stanzas/stanza-error.js';
+import { FakeXmpp } from '../../helpers/fake-xmpp.js';
 
 const PEER = 'alice@example.test/x';
 
 function setup() {
   const xmpp = new FakeXmpp('bob@example.test/xep65');
   const streams: Duplex[] = [];
-  const offer: IncomingOffer = { from: PEER, sid: 's1', file: { name: 'a', size: 6 } };
-  const target = serveIbbTarget(xmpp, {
-    claim: (from, sid) => (from === PEER && sid === 's1' ? offer : undefined),
-    onStream: (_o, stream) => streams.push(stream),
-    onEvent: () => undefined,
-  });
+  const target = serveIbbReceiver(xmpp, () => undefined);
+  void target.expect(PEER, 's1').opened.then((stream) => streams.push(stream));
   return { xmpp, streams, target };
 }
 
@@ -51,4 +46,18 @@ test('out-of-sequence data ends the stream with an error (§2.2)', async () => {
   const failed = new Promise<Error>((resolve) => streams[0]!.on('error', resolve));
   assert.equal(condition(await xmpp.receive('set', PEER, buildIbbData('s1', 1, Buffer.from('x')))), 'unexpected-request');
   assert.match((await failed).message, /out of sequence/);
+});
+
+test('expect() takes one <open/>: a second open for the same sid, or one after cancel(), is not-acceptable (W1: no SI types here)', async () => {
+  const { xmpp, target } = setup();
+  assert.equal(await xmpp.receive('set', PEER, buildIbbOpen('s1', 4096)), true);
+  assert.equal(condition(await xmpp.receive('set', PEER, buildIbbOpen('s1', 4096))), 'not-acceptable');
+  const later = target.expect(PEER, 's2');
+  assert.equal(later.cancel(), true, 'withdrawn before it opened');
+  assert.equal(condition(await xmpp.receive('set', PEER, buildIbbOpen('s2', 4096))), 'not-acceptable');
+  const other = target.expect(PEER, 's3');
+  assert.equal(condition(await xmpp.receive('set', 'mallory@example.test/x', buildIbbOpen('s3', 4096))), 'not-acceptable', 'another sender cannot take it');
+  assert.equal(await xmpp.receive('set', PEER, buildIbbOpen('s3', 4096)), true);
+  assert.equal(other.cancel(), false, 'already opened: cancel() says so');
+  assert.ok((await other.opened).readable);
 });

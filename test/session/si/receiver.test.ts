@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import type { Element } from '@xmpp/xml';
-import { MAX_STREAMHOSTS, serveTarget, type IncomingOffer } from '../../src/session/target.js';
-import { buildSiOffer } from '../../src/stanzas/si.js';
-import { buildStreamhostOffer } from '../../src/stanzas/bytestreams.js';
-import { NS_BYTESTREAMS, NS_IBB, NS_SI_FILE } from '../../src/stanzas/ns.js';
-import { parseErrorElement } from '../../src/stanzas/stanza-error.js';
-import type { Socks5Dialer } from '../../src/session/ports.js';
-import type { TransferEvent } from '../../src/session/events.js';
-import { Xep65Error } from '../../src/errors.js';
-import { FakeXmpp } from '../helpers/fake-xmpp.js';
+import { MAX_STREAMHOSTS, serveSiReceiver, type IncomingOffer } from '../../../src/session/si/receiver.js';
+import { buildSiOffer } from '../../../src/stanzas/si.js';
+import { buildStreamhostOffer } from '../../../src/stanzas/bytestreams.js';
+import { NS_BYTESTREAMS, NS_IBB, NS_SI_FILE } from '../../../src/stanzas/ns.js';
+import { parseErrorElement } from '../../../src/stanzas/stanza-error.js';
+import type { Socks5Dialer } from '../../../src/session/ports.js';
+import type { TransferEvent } from '../../../src/session/events.js';
+import { Xep65Error } from '../../../src/errors.js';
+import { FakeXmpp } from '../../helpers/fake-xmpp.js';
 
 const SENDER = 'alice@example.test/xep65-send-1';
 const ME = 'bob@example.test/xep65';
@@ -24,11 +24,11 @@ function setup(accept: boolean, dial: Socks5Dialer, limits?: { perPeer: number; 
   const failures: Xep65Error[] = [];
   const events: TransferEvent[] = [];
   const opened: Duplex[] = [];
-  serveTarget({
+  serveSiReceiver({
     xmpp,
     dial,
     decide: async () => accept,
-    onStream: (offer, stream) => (streams.push(offer), opened.push(stream)),
+    onStream: (offer, bytestream) => (streams.push(offer), opened.push(bytestream.stream)),
     onFailed: (_o, e) => failures.push(e),
     onEvent: (e) => events.push(e),
     streamhostOfferTimeoutMs: 5000,
@@ -53,7 +53,7 @@ test('accepted offer: bytestreams chosen, then DST.ADDR = SHA1(sid + requester +
   const { xmpp, streams } = setup(true, async ({ host, dstAddr }) => {
     dialed.push({ host, dstAddr });
     if (host === 'dead') throw new Error('refused');
-    return new PassThrough();
+    return { stream: new PassThrough() };
   });
   const answer = (await xmpp.receive('set', SENDER, offer())) as Element;
   assert.match(answer.toString(), /<value>http:\/\/jabber.org\/protocol\/bytestreams<\/value>/);
@@ -69,7 +69,7 @@ test('accepted offer: bytestreams chosen, then DST.ADDR = SHA1(sid + requester +
 });
 
 test('declined offer: forbidden with "Offer Declined" (XEP-0095 §3)', async () => {
-  const { xmpp, events } = setup(false, async () => new PassThrough());
+  const { xmpp, events } = setup(false, async () => ({ stream: new PassThrough() }));
   const e = errorOf(await xmpp.receive('set', SENDER, offer()));
   assert.equal(e.condition, 'forbidden');
   assert.equal(e.text, 'Offer Declined');
@@ -77,7 +77,7 @@ test('declined offer: forbidden with "Offer Declined" (XEP-0095 §3)', async () 
 });
 
 test('no common stream method: bad-request + no-valid-streams; unknown profile: bad-profile', async () => {
-  const { xmpp } = setup(true, async () => new PassThrough());
+  const { xmpp } = setup(true, async () => ({ stream: new PassThrough() }));
   const noStreams = errorOf(await xmpp.receive('set', SENDER, offer([NS_IBB])));
   assert.equal(noStreams.condition, 'bad-request');
   assert.equal(noStreams.appCondition?.name, 'no-valid-streams');
@@ -86,7 +86,7 @@ test('no common stream method: bad-request + no-valid-streams; unknown profile: 
 });
 
 test('a streamhost offer for a stream we did not accept: not-acceptable (XEP-0065 §5.3.1)', async () => {
-  const { xmpp } = setup(true, async () => new PassThrough());
+  const { xmpp } = setup(true, async () => ({ stream: new PassThrough() }));
   const e = errorOf(await xmpp.receive('set', SENDER, buildStreamhostOffer({ sid: 'unknown', mode: 'tcp', streamhosts: [] })));
   assert.equal(e.condition, 'not-acceptable');
   await xmpp.receive('set', SENDER, offer());
@@ -106,7 +106,7 @@ test('no streamhost reachable: item-not-found and the failure reported (XEP-0065
 });
 
 test('a peer over its share of open offers gets resource-constraint (wait); a slot frees when its stream closes; others still get through', async () => {
-  const { xmpp, events, opened } = setup(true, async () => new PassThrough(), { perPeer: 2, total: 3 });
+  const { xmpp, events, opened } = setup(true, async () => ({ stream: new PassThrough() }), { perPeer: 2, total: 3 });
   const si = (from: string, sid: string) => xmpp.receive('set', from, offer([NS_BYTESTREAMS], NS_SI_FILE, sid));
   const hosts = (sid: string) => buildStreamhostOffer({ sid, mode: 'tcp', streamhosts: [{ jid: 'p', host: 'h', port: 1 }] });
   assert.ok(accepted(await si(SENDER, 'a1')));
@@ -124,7 +124,7 @@ test('a peer over its share of open offers gets resource-constraint (wait); a sl
 });
 
 test('a declined offer gives its slot back', async () => {
-  const { xmpp } = setup(false, async () => new PassThrough(), { perPeer: 1, total: 1 });
+  const { xmpp } = setup(false, async () => ({ stream: new PassThrough() }), { perPeer: 1, total: 1 });
   for (const sid of ['x1', 'x2', 'x3']) assert.equal(errorOf(await xmpp.receive('set', SENDER, offer([NS_BYTESTREAMS], NS_SI_FILE, sid))).condition, 'forbidden');
 });
 

@@ -1,10 +1,10 @@
 // XEP-0065 §4 "Discovering Proxies": disco#items on our server, disco#info on each item for the
 // proxy/bytestreams identity, then the network-address query. Items that fail are skipped
 // (FIELD-NOTES: components listed while not connected answer with errors).
-import { buildDiscoInfoQuery, buildDiscoItemsQuery, parseDiscoInfo, parseDiscoItems } from '../stanzas/disco.js';
-import { buildNetworkAddressQuery, parseStreamhosts, type Streamhost } from '../stanzas/bytestreams.js';
-import { Xep65Error } from '../errors.js';
-import type { RequestOptions, XmppPort } from './ports.js';
+import { buildDiscoInfoQuery, buildDiscoItemsQuery, parseDiscoInfo, parseDiscoItems } from '../../stanzas/disco.js';
+import { buildNetworkAddressQuery, parseStreamhosts, type Streamhost } from '../../stanzas/bytestreams.js';
+import { Xep65Error } from '../../errors.js';
+import type { RequestOptions, XmppPort } from '../ports.js';
 
 export interface ProxyFailure {
   jid: string;

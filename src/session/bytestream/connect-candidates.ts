@@ -1,15 +1,14 @@
-// The target's connection to the offered streamhosts (XEP-0065 §5.3.2, §6.3.2): tried in offered
-// order, each one a short stagger after the previous or at once when the previous failed, so a
+// Connecting to the other side's candidates (XEP-0065 §5.3.2, §6.3.2 as the target; XEP-0260 §2.3
+// either side): tried in the order given, each one a short stagger after the previous or at once when the previous failed, so a
 // dead first streamhost costs little. The earliest-listed candidate that completes SOCKS5 wins
 // (the sender lists its preference first): a later one that succeeds first waits at most
 // `graceMs` for the earlier ones still trying. The others are cancelled. When all fail, one
 // error carries every candidate's reason.
-import type { Duplex } from 'node:stream';
-import { NoStreamhostError, Xep65Error, type CandidateFailure } from '../errors.js';
-import type { Streamhost } from '../stanzas/bytestreams.js';
-import type { Socks5Dialer } from './ports.js';
+import { NoStreamhostError, Xep65Error, type CandidateFailure } from '../../errors.js';
+import type { Bytestream, Socks5Dialer } from '../ports.js';
+import type { Candidate } from './candidate.js';
 
-export interface ConnectStreamhostsOptions {
+export interface ConnectCandidatesOptions {
   dstAddr: string;
   dial: Socks5Dialer;
   /** Delay before starting the next candidate while the previous is still trying. */
@@ -24,22 +23,22 @@ export interface ConnectStreamhostsOptions {
   /** How long a later success waits for earlier candidates still trying (default 250 ms). */
   graceMs?: number;
   signal?: AbortSignal;
-  onFailed?: (streamhost: Streamhost, error: Error) => void;
+  onFailed?: (candidate: Candidate, error: Error) => void;
   /** Told as each candidate is started. */
-  onTried?: (streamhost: Streamhost) => void;
+  onTried?: (candidate: Candidate) => void;
 }
 
-export function connectToStreamhosts(
-  streamhosts: readonly Streamhost[],
-  opts: ConnectStreamhostsOptions,
-): Promise<{ streamhost: Streamhost; stream: Duplex }> {
+export function connectToCandidates<C extends Candidate>(
+  streamhosts: readonly C[],
+  opts: ConnectCandidatesOptions,
+): Promise<{ candidate: C; bytestream: Bytestream }> {
   if (streamhosts.length === 0) return Promise.reject(new NoStreamhostError('no streamhost was offered', []));
   const deadline = Date.now() + (opts.budgetMs ?? 0);
   const timeoutFor = () => Math.max(opts.perHostTimeoutMs, deadline - Date.now());
   return new Promise((resolve, reject) => {
     const controllers: AbortController[] = [];
     const failures: CandidateFailure[] = [];
-    const outcome: Array<'pending' | 'failed' | Duplex> = streamhosts.map(() => 'pending');
+    const outcome: Array<'pending' | 'failed' | Bytestream> = streamhosts.map(() => 'pending');
     let next = 0;
     let settled = false;
     let staggerTimer: NodeJS.Timeout | undefined;
@@ -60,9 +59,9 @@ export function connectToStreamhosts(
       const first = outcome.findIndex((o) => o !== 'failed');
       const winner = outcome.findIndex((o) => typeof o !== 'string');
       if (winner === -1 || (winner !== first && !force)) return;
-      const stream = outcome[winner] as Duplex;
-      outcome.forEach((o, i) => i !== winner && typeof o !== 'string' && o.destroy());
-      finish(() => resolve({ streamhost: streamhosts[winner]!, stream }));
+      const bytestream = outcome[winner] as Bytestream;
+      outcome.forEach((o, i) => i !== winner && typeof o !== 'string' && o.stream.destroy());
+      finish(() => resolve({ candidate: streamhosts[winner]!, bytestream }));
     };
 
     const startNext = () => {
@@ -76,9 +75,9 @@ export function connectToStreamhosts(
       opts
         .dial({ host: streamhost.host, port: streamhost.port, dstAddr: opts.dstAddr, timeoutMs: timeoutFor(), signal: controller.signal })
         .then(
-          (stream) => {
-            if (settled) return void stream.destroy();
-            outcome[index] = stream;
+          (bytestream) => {
+            if (settled) return void bytestream.stream.destroy();
+            outcome[index] = bytestream;
             decide(false);
             if (!settled && graceTimer === undefined) graceTimer = setTimeout(() => decide(true), opts.graceMs ?? 250);
           },

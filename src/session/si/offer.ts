@@ -1,9 +1,9 @@
 // The sender's side of XEP-0095 §3 / XEP-0096 §3: offer the file and learn the chosen method.
-import { Xep65Error } from '../errors.js';
-import { IqError } from '../stanzas/iq-error.js';
-import { buildSiOffer, parseSiAccept, type FileInfo } from '../stanzas/si.js';
-import { NS_SI_FILE } from '../stanzas/ns.js';
-import type { RequestOptions, XmppPort } from './ports.js';
+import { Xep65Error } from '../../errors.js';
+import { IqError } from '../../stanzas/iq-error.js';
+import { buildSiOffer, parseSiAccept, type FileInfo } from '../../stanzas/si.js';
+import { NS_SI_FILE } from '../../stanzas/ns.js';
+import type { RequestOptions, XmppPort } from '../ports.js';
 
 export async function offerFile(
   xmpp: XmppPort,

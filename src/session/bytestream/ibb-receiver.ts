@@ -1,21 +1,22 @@
-// The receiver's side of an In-Band Bytestream (XEP-0047 §2): an <open/> for a stream we agreed
-// to (the SI answer chose IBB, or a failed SOCKS5 attempt left IBB as the fallback) becomes a
-// readable stream of the decoded <data/> chunks, checked in sequence (§2.2, 16-bit wrap). Each
-// data IQ is answered once its chunk is taken, so a slow disk slows the sender (§2.2 "throttling").
+// The receiving side of an In-Band Bytestream (XEP-0047 §2; XEP-0261 carries the same stream in
+// Jingle): an <open/> for a stream a front-end expects (SI chose IBB or keeps it as the fallback;
+// Jingle negotiated it) becomes a readable stream of the decoded <data/> chunks, checked in
+// sequence (§2.2, 16-bit wrap). Each data IQ is answered once its chunk is taken, so a slow disk
+// slows the sender (§2.2 "throttling"). Any other <open/> is refused: not-acceptable.
 import { PassThrough, type Duplex } from 'node:stream';
 import type { Element } from '@xmpp/xml';
-import { buildError } from '../stanzas/stanza-error.js';
-import { nextSeq, parseIbbClose, parseIbbData, parseIbbOpen } from '../stanzas/ibb.js';
-import { NS_IBB } from '../stanzas/ns.js';
-import type { EventSink } from './events.js';
-import type { IqAnswer, XmppPort } from './ports.js';
-import type { IncomingOffer } from './target.js';
+import { buildError } from '../../stanzas/stanza-error.js';
+import { nextSeq, parseIbbClose, parseIbbData, parseIbbOpen } from '../../stanzas/ibb.js';
+import { NS_IBB } from '../../stanzas/ns.js';
+import type { EventSink } from '../events.js';
+import type { IqAnswer, XmppPort } from '../ports.js';
 
-export interface IbbTargetHooks {
-  /** The accepted offer this (from, sid) may open an IBB for, taken once; undefined if none. */
-  claim(from: string, sid: string): IncomingOffer | undefined;
-  onStream(offer: IncomingOffer, stream: Duplex): void;
-  onEvent: EventSink;
+/** One stream a front-end waits for. */
+export interface IbbExpectation {
+  /** Resolves with the stream once the peer's <open/> came. */
+  readonly opened: Promise<Duplex>;
+  /** Withdraws the expectation; false when the stream already opened (`opened` has it). */
+  cancel(): boolean;
 }
 
 interface Incoming {
@@ -24,7 +25,9 @@ interface Incoming {
   seq: number;
 }
 
-export interface IbbTarget {
+export interface IbbReceiver {
+  /** Accepts one <open/> from `from` (the full JID) for `sid` until cancelled. */
+  expect(from: string, sid: string): IbbExpectation;
   /**
    * Resolves once every stream got its <close/> (or after `ms`): a receiver that has the whole
    * file still answers the sender's close before it logs out, or the sender waits for nothing.
@@ -34,8 +37,9 @@ export interface IbbTarget {
   abandon(error: Error): void;
 }
 
-export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget {
+export function serveIbbReceiver(xmpp: XmppPort, onEvent: EventSink): IbbReceiver {
   const streams = new Map<string, Incoming>();
+  const expected = new Map<string, (stream: Duplex) => void>();
   const keyOf = (from: string, sid: string) => `${from}\n${sid}`;
   let onEmpty: (() => void) | undefined;
 
@@ -43,17 +47,18 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget
     const open = parseIbbOpen(element);
     if (!open) return buildError('modify', 'bad-request');
     if (open.stanza !== 'iq') return buildError('cancel', 'feature-not-implemented', { text: 'data in IQ stanzas only' });
-    const offer = hooks.claim(from, open.sid);
-    if (!offer) return buildError('cancel', 'not-acceptable');
     const key = keyOf(from, open.sid);
+    const deliver = expected.get(key);
+    if (!deliver || streams.has(key)) return buildError('cancel', 'not-acceptable');
+    expected.delete(key);
     const stream = new PassThrough({ highWaterMark: 1 << 20 });
     // The reader reports a failure while it reads; a bad packet right after the last one (the
     // reader already done) must not crash the receiver with an unhandled 'error'. A failed stream
     // is over (§2.2): forget it, so nothing waits for its <close/> and nothing piles up.
     stream.on('error', () => forget(key));
     streams.set(key, { stream, blockSize: open.blockSize, seq: 0 });
-    hooks.onEvent({ kind: 'ibb-opened', sid: open.sid, blockSize: open.blockSize });
-    hooks.onStream(offer, stream);
+    onEvent({ kind: 'ibb-opened', sid: open.sid, blockSize: open.blockSize });
+    deliver(stream);
     return true;
   });
 
@@ -106,6 +111,13 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget
   }
 
   return {
+    expect(from, sid) {
+      const key = keyOf(from, sid);
+      let deliver!: (stream: Duplex) => void;
+      const opened = new Promise<Duplex>((resolve) => (deliver = resolve));
+      expected.set(key, deliver);
+      return { opened, cancel: () => expected.get(key) === deliver && expected.delete(key) };
+    },
     drain(ms) {
       if (streams.size === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
@@ -119,6 +131,7 @@ export function serveIbbTarget(xmpp: XmppPort, hooks: IbbTargetHooks): IbbTarget
     abandon(error) {
       for (const incoming of streams.values()) incoming.stream.destroy(error);
       streams.clear();
+      expected.clear();
       onEmpty?.();
     },
   };

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
-import { establishAsRequester } from '../../src/session/requester.js';
-import { buildStreamhostUsed } from '../../src/stanzas/bytestreams.js';
-import { IqError } from '../../src/stanzas/iq-error.js';
-import { NoStreamhostError, Xep65Error } from '../../src/errors.js';
-import type { StreamhostListenerPort } from '../../src/session/ports.js';
-import { FakeXmpp } from '../helpers/fake-xmpp.js';
+import { establishAsRequester } from '../../../src/session/si/s5b-requester.js';
+import { buildStreamhostUsed } from '../../../src/stanzas/bytestreams.js';
+import { IqError } from '../../../src/stanzas/iq-error.js';
+import { NoStreamhostError, Xep65Error } from '../../../src/errors.js';
+import type { StreamhostListenerPort } from '../../../src/session/ports.js';
+import { FakeXmpp } from '../../helpers/fake-xmpp.js';
 
 const ME = 'alice@example.test/xep65-send-1';
 const TARGET = 'bob@example.test/xep65';
@@ -53,7 +53,7 @@ test('mediated: connect to the proxy with the same DST.ADDR, then activate with 
   };
   const result = await establishAsRequester({
     xmpp,
-    dial: async ({ host, port, dstAddr }) => (order.push(`dial ${host}:${port} ${dstAddr}`), new PassThrough()),
+    dial: async ({ host, port, dstAddr }) => (order.push(`dial ${host}:${port} ${dstAddr}`), { stream: new PassThrough() }),
     target: TARGET,
     sid: 's1',
     streamhosts: [PROXY],
@@ -71,7 +71,7 @@ test('the target could reach none: item-not-found becomes NoStreamhostError', as
     throw new IqError(TARGET, { type: 'cancel', condition: 'item-not-found' });
   };
   await assert.rejects(
-    establishAsRequester({ xmpp, dial: async () => new PassThrough(), target: TARGET, sid: 's1', streamhosts: [PROXY], answerTimeoutMs: 1000, connectTimeoutMs: 1000 }),
+    establishAsRequester({ xmpp, dial: async () => ({ stream: new PassThrough() }), target: TARGET, sid: 's1', streamhosts: [PROXY], answerTimeoutMs: 1000, connectTimeoutMs: 1000 }),
     NoStreamhostError,
   );
 });
@@ -83,7 +83,7 @@ test('activation refused by the proxy: a clear no-streamhost error and the conne
     if (iq.to === TARGET) return buildStreamhostUsed('s1', PROXY.jid);
     throw new IqError(PROXY.jid, { type: 'cancel', condition: 'not-allowed' });
   };
-  const err = await establishAsRequester({ xmpp, dial: async () => socket, target: TARGET, sid: 's1', streamhosts: [PROXY], answerTimeoutMs: 1000, connectTimeoutMs: 1000 }).catch((e: unknown) => e);
+  const err = await establishAsRequester({ xmpp, dial: async () => ({ stream: socket }), target: TARGET, sid: 's1', streamhosts: [PROXY], answerTimeoutMs: 1000, connectTimeoutMs: 1000 }).catch((e: unknown) => e);
   assert.ok(err instanceof Xep65Error);
   assert.equal(err.code, 'no-streamhost');
   assert.match(err.message, /only one side of the stream connected/);
@@ -94,7 +94,7 @@ test('a streamhost-used we never offered is a protocol error', async () => {
   const xmpp = new FakeXmpp(ME);
   xmpp.answer = () => buildStreamhostUsed('s1', 'evil.example');
   await assert.rejects(
-    establishAsRequester({ xmpp, dial: async () => new PassThrough(), target: TARGET, sid: 's1', streamhosts: [PROXY], answerTimeoutMs: 1000, connectTimeoutMs: 1000 }),
+    establishAsRequester({ xmpp, dial: async () => ({ stream: new PassThrough() }), target: TARGET, sid: 's1', streamhosts: [PROXY], answerTimeoutMs: 1000, connectTimeoutMs: 1000 }),
     (e: Xep65Error) => e.code === 'protocol',
   );
 });

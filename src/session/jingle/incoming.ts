@@ -1,0 +1,12 @@
+// A Jingle file offer as the receiver holds it: the SI-shaped fields the accept rules and events
+// already use (who, which session, which file), and the full XEP-0234 description.
+import type { FileDescription } from '../../stanzas/file.js';
+import type { FileInfo } from '../../stanzas/si.js';
+
+export interface IncomingFileOffer {
+  from: string;
+  sid: string;
+  file: FileInfo;
+  description: FileDescription;
+  protocol: 'jingle';
+}
