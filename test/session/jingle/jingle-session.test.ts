@@ -109,6 +109,8 @@ test('XEP-0234 §6.1 with IBB only: session-initiate (file, hash-used, ibb:1), s
   assert.equal(content.senders, 'initiator');
   assert.equal(content.transport?.getNS(), NS_JINGLE_IBB);
   assert.match(content.description!.toString(), /<hash-used xmlns="urn:xmpp:hashes:2" algo="sha-256"\/>/);
+  // An empty <desc/> even without a description: Libervia 0.9 fails the session without one.
+  assert.match(content.description!.toString(), /<desc\/>/);
   await xmpp.receive('set', PEER, reply({ action: 'session-accept', sid: initiate.sid, responder: PEER, contents: [{ ...contentOf(initiate), description: content.description!, transport: content.transport! }], payloads: [] }));
   const out = await outgoing;
   assert.equal(out.transport, 'ibb');
