@@ -146,6 +146,8 @@ test('XEP-0260 §2.5: the responder used our proxy candidate: we dial it with ou
   assert.equal(proxy.type, 'proxy');
   assert.equal(proxy.priority, 10 * 65536 + 65535);
   const tsid = offered.value.sid;
+  // §2.2: with a proxy candidate the offer says which DST.ADDR we compute (SHA1(tsid + initiator + responder)).
+  assert.equal(offered.value.dstAddr, dstAddr(tsid, ME, PEER));
   const content = contentOf(initiate);
   await xmpp.receive('set', PEER, reply({ action: 'session-accept', sid: initiate.sid, contents: [{ ...content, description: buildFileTransferDescription({ name: 'a.bin', size: 3, hashes: [] }), transport: buildS5bTransport({ sid: tsid, kind: 'candidates', candidates: [] }) }], payloads: [] }));
   await xmpp.receive('set', PEER, reply({ action: 'transport-info', sid: initiate.sid, contents: [{ ...content, transport: buildS5bTransport({ sid: tsid, kind: 'candidate-used', cid: proxy.cid }) }], payloads: [] }));
