@@ -43,7 +43,7 @@ export type Availability = { ok: true } | { ok: false; why: string };
 export function liberviaAvailable(): Availability {
   const ns = netnsUnavailable();
   if (ns !== undefined) return { ok: false, why: ns };
-  for (const cmd of [BACKEND, CLI, 'dbus-daemon']) {
+  for (const cmd of [BACKEND, CLI, 'dbus-daemon', 'nsenter']) {
     const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
     if (r.status !== 0) return { ok: false, why: `${cmd} not installed (scripts/install-system-packages.sh)` };
   }
