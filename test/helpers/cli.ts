@@ -60,11 +60,14 @@ export interface CliOptions {
   stdinFile?: string;
   /** Also keep standard output as bytes (binary data written with --stdout). */
   onStdoutBytes?: (chunk: Buffer) => void;
+  /** Run node through this command prefix, e.g. a network namespace's nsenter (test/helpers/netns.ts). */
+  prefix?: string[];
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000, opts: CliOptions = {}): RunningCli {
   const stdin = opts.stdinFile ? openSync(opts.stdinFile, 'r') : 'ignore';
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+  const argv = [...(opts.prefix ?? []), process.execPath, BIN, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: [stdin, 'pipe', 'pipe'] });
   if (typeof stdin === 'number') closeSync(stdin);
   if (opts.onStdoutBytes) child.stdout!.on('data', opts.onStdoutBytes);
   let stdout = '';

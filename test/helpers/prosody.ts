@@ -38,6 +38,12 @@ export interface StartProsodyOptions {
   componentSecret?: string;
   /** 'quiet' (default): errors only, to logFile. 'debug': everything to logFile. */
   log?: 'quiet' | 'debug';
+  /**
+   * Run prosody through this command prefix, e.g. a network namespace's
+   * `['nsenter', '--net=/proc/<pid>/ns/net', '--']` (test/helpers/netns.ts). Its listeners are
+   * then on the namespace's 127.0.0.1, so the readiness probe runs through the prefix too.
+   */
+  commandPrefix?: string[];
 }
 
 export interface PrivateProsody {
@@ -103,7 +109,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** A TCP connect to 127.0.0.1:port from inside the prefix's namespace (a short-lived node). */
+function canConnectVia(prefix: string[], port: number): Promise<boolean> {
+  const probe = `const s=require('net').connect(${port},'${HOST}');s.setTimeout(1000,()=>process.exit(1));` +
+    `s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));`;
+  return new Promise((resolve) => {
+    execFile(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', probe], { timeout: 5000 }, (err) => resolve(!err));
+  });
+}
+
+function canConnect(port: number, prefix?: string[]): Promise<boolean> {
+  if (prefix !== undefined && prefix.length > 0) return canConnectVia(prefix, port);
   return new Promise((resolve) => {
     const sock = net.connect({ host: HOST, port });
     const done = (ok: boolean): void => {
@@ -434,7 +450,9 @@ async function launch(
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(PROSODY_BIN, ['--config', config, '-F'], {
+    const prefix = opts.commandPrefix ?? [];
+    const argv = [...prefix, PROSODY_BIN, '--config', config, '-F'];
+    child = spawn(argv[0]!, argv.slice(1), {
       cwd: dir,
       stdio: ['ignore', fd, fd],
     });
@@ -465,7 +483,7 @@ async function launch(
       return fail(`ports ${[...pending].join(', ')} not listening after ${START_TIMEOUT_MS} ms`);
     }
     for (const port of [...pending]) {
-      if (await canConnect(port)) pending.delete(port);
+      if (await canConnect(port, opts.commandPrefix)) pending.delete(port);
     }
     if (pending.size > 0) await sleep(100);
   }

@@ -4,6 +4,7 @@
 // transport the responder chose or by transport-replace after S5B failed). After the last byte:
 // session-info <checksum/> (§8.2), then the responder's session-terminate <success/>.
 import { randomBytes } from 'node:crypto';
+import xml from '@xmpp/xml';
 import { NoStreamhostError, Xep65Error, toXep65Error } from '../../errors.js';
 import type { Streamhost } from '../../stanzas/bytestreams.js';
 import type { FileDescription } from '../../stanzas/file.js';
@@ -75,8 +76,16 @@ export async function sendByJingle(o: JingleSendOptions): Promise<JingleOutgoing
   try {
     s5b = o.direct.length + o.proxies.length > 0 ? offerS5b({ ...o, session, connectTimeoutMs: o.timings.perHostMs * 2, signal }) : undefined;
     if (!s5b && !o.ibb) throw new NoStreamhostError('no transport to offer: our own streamhost is disabled, no proxy was found and IBB is off', []);
-    const transport = s5b ? buildS5bTransport({ sid: s5b.tsid, mode: 'tcp', kind: 'candidates', candidates: s5b.candidates }) : buildIbbTransport(ibbTransport());
-    const initiate: JingleContent = { ...CONTENT, description: buildFileTransferDescription(o.file), transport };
+    // XEP-0260 §2.2: 'dstaddr' SHOULD be included when at least one candidate is a proxy, so the
+    // responder gives the proxy the same DST.ADDR we do (Libervia 0.9 sends it; we did not).
+    const dstaddr = s5b?.candidates.some((c) => c.type === 'proxy') ? { dstAddr: s5b.dstAddr } : {};
+    const transport = s5b ? buildS5bTransport({ sid: s5b.tsid, mode: 'tcp', ...dstaddr, kind: 'candidates', candidates: s5b.candidates }) : buildIbbTransport(ibbTransport());
+    const description = buildFileTransferDescription(o.file);
+    // XEP-0234 §5 makes <desc/> optional, but Libervia 0.9 formats its "accept this file?" prompt
+    // with the offer's fields and ends the session with <failed-application/> 'desc' (a Python
+    // KeyError) when there is none. An empty <desc/> means the same as no description to any peer.
+    if (!o.file.desc) description.getChild('file')?.append(xml('desc'));
+    const initiate: JingleContent = { ...CONTENT, description, transport };
     const accepted = session.next((j) => j.action === 'session-accept', AbortSignal.any([signal, AbortSignal.timeout(o.offerTimeoutMs)]));
     accepted.catch(() => undefined);
     await session.send('session-initiate', { contents: [initiate] }, signal);

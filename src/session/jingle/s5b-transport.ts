@@ -25,6 +25,8 @@ export const MAX_CANDIDATES = 16;
 export interface S5bOffer {
   tsid: string;
   candidates: S5bCandidate[];
+  /** SHA1(tsid + our JID + peer's JID): the DST.ADDR of our candidates (§2.2). */
+  dstAddr: string;
   own: OwnCandidates;
 }
 
@@ -46,11 +48,12 @@ export interface S5bOfferOptions {
 export function offerS5b(o: S5bOfferOptions): S5bOffer {
   const tsid = o.tsid ?? `xep65-${randomBytes(8).toString('hex')}`;
   const me = o.session.role === 'initiator' ? o.session.initiator : o.session.responder;
+  const ourDstAddr = dstAddr(tsid, me, o.session.peer);
   const own = prepareOwnCandidates({
     xmpp: o.xmpp,
     dial: o.dial,
     ...(o.listener ? { listener: o.listener } : {}),
-    dstAddr: dstAddr(tsid, me, o.session.peer),
+    dstAddr: ourDstAddr,
     peer: o.session.peer,
     connectTimeoutMs: o.connectTimeoutMs,
     signal: o.signal,
@@ -60,7 +63,7 @@ export function offerS5b(o: S5bOfferOptions): S5bOffer {
     ...o.direct.map((s, i) => toCandidate(s, 'direct', localPreference(i))),
     ...o.proxies.map((s, i) => toCandidate(s, 'proxy', localPreference(i))),
   ];
-  return { tsid, candidates, own };
+  return { tsid, candidates, own, dstAddr: ourDstAddr };
 }
 
 function toCandidate(s: Streamhost, type: 'direct' | 'proxy', localPreference: number): S5bCandidate {

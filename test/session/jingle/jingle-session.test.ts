@@ -109,6 +109,8 @@ test('XEP-0234 §6.1 with IBB only: session-initiate (file, hash-used, ibb:1), s
   assert.equal(content.senders, 'initiator');
   assert.equal(content.transport?.getNS(), NS_JINGLE_IBB);
   assert.match(content.description!.toString(), /<hash-used xmlns="urn:xmpp:hashes:2" algo="sha-256"\/>/);
+  // An empty <desc/> even without a description: Libervia 0.9 fails the session without one.
+  assert.match(content.description!.toString(), /<desc\/>/);
   await xmpp.receive('set', PEER, reply({ action: 'session-accept', sid: initiate.sid, responder: PEER, contents: [{ ...contentOf(initiate), description: content.description!, transport: content.transport! }], payloads: [] }));
   const out = await outgoing;
   assert.equal(out.transport, 'ibb');
@@ -144,6 +146,8 @@ test('XEP-0260 §2.5: the responder used our proxy candidate: we dial it with ou
   assert.equal(proxy.type, 'proxy');
   assert.equal(proxy.priority, 10 * 65536 + 65535);
   const tsid = offered.value.sid;
+  // §2.2: with a proxy candidate the offer says which DST.ADDR we compute (SHA1(tsid + initiator + responder)).
+  assert.equal(offered.value.dstAddr, dstAddr(tsid, ME, PEER));
   const content = contentOf(initiate);
   await xmpp.receive('set', PEER, reply({ action: 'session-accept', sid: initiate.sid, contents: [{ ...content, description: buildFileTransferDescription({ name: 'a.bin', size: 3, hashes: [] }), transport: buildS5bTransport({ sid: tsid, kind: 'candidates', candidates: [] }) }], payloads: [] }));
   await xmpp.receive('set', PEER, reply({ action: 'transport-info', sid: initiate.sid, contents: [{ ...content, transport: buildS5bTransport({ sid: tsid, kind: 'candidate-used', cid: proxy.cid }) }], payloads: [] }));
