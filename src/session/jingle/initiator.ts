@@ -144,9 +144,7 @@ async function openChannel(o: JingleSendOptions, session: JingleSession, content
       onEvent: o.onEvent,
       signal,
     });
-    o.onEvent({ kind: 'candidate-nominated', sid: session.sid, candidate: result.candidate, ours: result.ours });
-    o.onEvent({ kind: 'streamhost-used', sid: session.sid, streamhost: result.candidate });
-    return { transport: result.candidate.type === 'proxy' ? 's5b-proxy' : 's5b-direct', channel: { kind: 's5b', bytestream: result.bytestream } };
+    return { transport: result.transport, channel: { kind: 's5b', bytestream: result.bytestream } };
   } catch (err) {
     if (!(o.ibb && err instanceof NoStreamhostError)) throw err;
     // XEP-0260 §2.6: the responder may have proposed the replacement already; else we do.

@@ -166,9 +166,7 @@ async function openChannel(o: JingleReceiverOptions, session: JingleSession, c: 
       onEvent: o.onEvent,
       signal,
     });
-    o.onEvent({ kind: 'candidate-nominated', sid: session.sid, candidate: result.candidate, ours: result.ours });
-    o.onEvent({ kind: 'streamhost-used', sid: session.sid, streamhost: result.candidate });
-    return { bytestream: result.bytestream, transport: result.candidate.type === 'proxy' ? 's5b-proxy' : 's5b-direct' };
+    return { bytestream: result.bytestream, transport: result.transport };
   } catch (err) {
     ours.own.release();
     if (!(o.ibb && err instanceof Xep65Error && err.code === 'no-streamhost')) throw err;

@@ -15,7 +15,7 @@ import { NS_JINGLE_S5B } from '../../stanzas/ns.js';
 import { connectToCandidates } from '../bytestream/connect-candidates.js';
 import { prepareOwnCandidates, type OwnCandidates } from '../bytestream/use-own-candidate.js';
 import type { Candidate } from '../bytestream/candidate.js';
-import type { EventSink } from '../events.js';
+import type { EventSink, TransportKind } from '../events.js';
 import type { Bytestream, Socks5Dialer, StreamhostListenerPort, XmppPort } from '../ports.js';
 import type { JingleSession } from './session.js';
 
@@ -90,9 +90,18 @@ export interface S5bResult {
   candidate: S5bCandidate;
   /** Whether the nominated candidate is one of ours (the peer connected to it). */
   ours: boolean;
+  transport: Extract<TransportKind, 's5b-direct' | 's5b-proxy'>;
 }
 
+/** The whole S5B negotiation, both roles; tells the nominated candidate (and its SI-era alias). */
 export async function negotiateS5b(n: S5bNegotiation): Promise<S5bResult> {
+  const { bytestream, candidate, ours } = await negotiate(n);
+  n.onEvent({ kind: 'candidate-nominated', sid: n.session.sid, candidate, ours });
+  n.onEvent({ kind: 'streamhost-used', sid: n.session.sid, streamhost: candidate });
+  return { bytestream, candidate, ours, transport: candidate.type === 'proxy' ? 's5b-proxy' : 's5b-direct' };
+}
+
+async function negotiate(n: S5bNegotiation): Promise<Omit<S5bResult, 'transport'>> {
   const { session } = n;
   const peerNotice = session.next((j) => noticeOf(j, n.ours.tsid, ['candidate-used', 'candidate-error']) !== undefined, n.signal);
   peerNotice.catch(() => undefined); // awaited below, after our own attempt
