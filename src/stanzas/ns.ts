@@ -26,3 +26,6 @@ export const NS_JINGLE_IBB = 'urn:xmpp:jingle:transports:ibb:1';
 export const NS_HASHES = 'urn:xmpp:hashes:2';
 export const NS_HASH_TEXT_NAMES = 'urn:xmpp:hash-function-text-names:';
 export const NS_HASH_SHA256_TEXT = 'urn:xmpp:hash-function-text-names:sha-256';
+// Entity capabilities (XEP-0115 §4), the roster (RFC 6121 §2).
+export const NS_CAPS = 'http://jabber.org/protocol/caps';
+export const NS_ROSTER = 'jabber:iq:roster';
