@@ -20,9 +20,11 @@ export type ErrorCode =
  * A finer reason where code branches within one error code (never on the message text):
  * - unreachable: the server's TCP connection failed (refused, no route, host not found);
  * - timed-out: the login did not finish in time;
- * - dst-addr-refused: a SOCKS5 CONNECT named a DST.ADDR we do not expect.
+ * - dst-addr-refused: a SOCKS5 CONNECT named a DST.ADDR we do not expect;
+ * - offline, not-subscribed, no-file-transfer: why a bare-JID recipient has no resource to send to
+ *   (no available resource; we see no presence of it; online, but no resource can receive a file).
  */
-export type ErrorReason = 'unreachable' | 'timed-out' | 'dst-addr-refused';
+export type ErrorReason = 'unreachable' | 'timed-out' | 'dst-addr-refused' | 'offline' | 'not-subscribed' | 'no-file-transfer';
 
 export class Xep65Error extends Error {
   readonly code: ErrorCode;

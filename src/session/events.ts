@@ -18,8 +18,22 @@ export interface HashOutcome {
   encoding?: HashEncoding;
 }
 
+/** A resource of a bare-JID recipient, as `send` weighed it. */
+export interface ResourceCandidateInfo {
+  jid: string;
+  priority: number;
+  protocol?: Protocol;
+  why: string;
+}
+
 export type TransferEvent =
   | { kind: 'ready'; jid: string }
+  /** Logged in (once per run: every file of a send goes over this one connection). */
+  | { kind: 'logged-in'; jid: string }
+  /** A bare-JID recipient: the resource chosen, why, and every resource that was considered. */
+  | { kind: 'resource-chosen'; peer: string; jid: string; protocol: Protocol; reason: string; candidates: ResourceCandidateInfo[] }
+  /** receive: a subscription request approved (the sender is allowed by the accept rules) or ignored. */
+  | { kind: 'subscription'; from: string; approved: boolean }
   /** Which protocol a send uses and why (the peer's disco#info, or --protocol). */
   | { kind: 'protocol'; peer: string; protocol: Protocol; reason: string }
   | { kind: 'offer'; from: string; sid: string; file: FileInfo; protocol?: Protocol }

@@ -35,6 +35,14 @@ export interface XmppPort {
   handle(type: 'get' | 'set', ns: string, name: string, handler: IqHandler): void;
 }
 
+/** Presence (RFC 6121 §4): ours out, everybody's in. */
+export interface PresencePort {
+  /** Sends a <presence/> stanza as built (stanzas/presence.ts). */
+  sendPresence(presence: Element): Promise<void>;
+  /** Told every <presence/> that arrives; returns the function that stops it. */
+  onPresence(listener: (presence: Element) => void): () => void;
+}
+
 /** Hands every byte from now on to `consume` (the chunk is valid only during the call); `done` resolves when the peer closes. */
 export type ReadInto = (consume: (chunk: Buffer) => void) => { done: Promise<void>; stop(): void };
 

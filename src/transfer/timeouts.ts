@@ -32,6 +32,10 @@ export const TIMEOUTS = {
   unannouncedChecksumMs: 2_000,
   /** After the last byte, waiting for the receiver to close (SI) or confirm (Jingle). */
   closeMs: 30_000,
+  /** A bare-JID recipient on another server: the first presence of one of its resources (s2s). */
+  remotePresenceMs: 3_000,
+  /** ... and after it, how long the presences of its other resources may still arrive. */
+  remotePresenceGraceMs: 500,
   /** Default time the receiver may take to accept an offer. */
   offerMs: 300_000,
   /** Our proxy: a SOCKS5 connection not activated this long after its handshake is closed (ejabberd's 60 s). */

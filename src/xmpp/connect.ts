@@ -25,7 +25,7 @@ import { destroySocket, fixUtf8Decoding, withDeadline } from './entity.js';
 import { redactedXml, type XmlTrace } from './trace.js';
 import type { ServerAddress } from './server-address.js';
 export type { ServerAddress } from './server-address.js';
-import type { IqHandler, XmppPort } from '../session/ports.js';
+import type { IqHandler, PresencePort, XmppPort } from '../session/ports.js';
 
 /** How long a closing stream waits for the server's </stream> before the socket is dropped. */
 const STOP_WAIT_MS = 2_000;
@@ -46,8 +46,7 @@ export interface ConnectOptions {
   trace?: XmlTrace;
 }
 
-export interface XmppSession extends XmppPort {
-  sendPresence(): Promise<void>;
+export interface XmppSession extends XmppPort, PresencePort {
   /** Called once if the connection ends without close() (server gone, stream error). */
   onClosed(listener: (error: Xep65Error) => void): void;
   close(): Promise<void>;
@@ -128,7 +127,12 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
     handle(type, ns, name, handler: IqHandler) {
       iqCallee[type](ns, name, (ctx) => handler({ from: String(ctx.stanza.attrs.from ?? ''), element: ctx.element }));
     },
-    sendPresence: () => entity.send(xml('presence')),
+    sendPresence: (presence) => entity.send(presence),
+    onPresence(listener) {
+      const onElement = (el: Element) => (el.is('presence') ? listener(el) : undefined);
+      entity.on('element', onElement);
+      return () => void entity.off('element', onElement);
+    },
     onClosed: (listener) => void closedListeners.push(listener),
     async close() {
       closing = true;
