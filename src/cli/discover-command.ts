@@ -38,7 +38,7 @@ function describe(r: DiscoverReport): string {
     else {
       lines.push(`  identities: ${r.peer.identities.map(printable).join(', ') || 'none'}`);
       lines.push(`  supports: ${r.peer.supports.join(', ') || 'nothing we know'}`);
-      lines.push(`  can receive from xep65: ${r.peer.canReceive ? 'yes' : 'no (needs Jingle file transfer :5 or SI file transfer, with SOCKS5 bytestreams or IBB)'}`);
+      lines.push(`  can receive from xep65: ${r.peer.canReceive ? 'yes' : 'no (needs Jingle file transfer :5 with a transport, or SI file transfer)'}`);
       lines.push(`  protocol: ${r.peer.protocol ? `${r.peer.protocol} (${printable(r.peer.protocolReason ?? '')})` : `none (${printable(r.peer.protocolReason ?? '')})`}`);
     }
   }

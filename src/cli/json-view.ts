@@ -11,7 +11,7 @@ export function createJsonView(stdout: NodeJS.WriteStream): View {
       write(toRecord(event));
     },
     error(error, exit) {
-      write({ event: 'error', code: error.code, exit, message: error.message });
+      write({ event: 'error', code: error.code, ...(error.reason ? { reason: error.reason } : {}), exit, message: error.message });
     },
     stats(stats) {
       write({ event: 'stats', ...stats });

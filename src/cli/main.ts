@@ -1,6 +1,8 @@
 // The command line: parses arguments (yargs), wires signals, runs one command and turns its
 // outcome into one exit status from the table in exit-codes.ts. The bin shim exits with it.
-import yargs, { type Argv } from 'yargs';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
+import type yargsFactory from 'yargs';
 import { Xep65Error, toXep65Error } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { receiveCommand } from './receive-command.js';
@@ -8,6 +10,7 @@ import { sendCommand } from './send-command.js';
 import { proxyCommand } from './proxy-command.js';
 import { discoverCommand } from './discover-command.js';
 import { configCommand } from './config-command.js';
+import { contactCommand } from './contact-command.js';
 import { loadConfig } from './config-file.js';
 import { STDIN_ARG, type Command, type CommandContext } from './command.js';
 import { createView } from './view.js';
@@ -34,7 +37,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
   try {
     const config = loadConfig(configArg(args), io.env);
     ctx = { env: io.env, config, choose: (c) => (command = c) };
-    const argv = await parser(args.map((a) => (a === '-' ? STDIN_ARG : a)), ctx).parseAsync();
+    const argv = await parser(args.map((a) => (a === '-' ? STDIN_ARG : a)), ctx, io).parseAsync();
     verbose = Number(argv.verbose ?? 0);
     quiet = argv.quiet === true;
     if (quiet && verbose > 0) throw new Xep65Error('usage', '--quiet and --verbose cannot be used together');
@@ -73,12 +76,22 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
   }
 }
 
-function parser(args: string[], c: CommandContext): Argv<GlobalArgs> {
+// yargs' CommonJS build: its ESM build lays out help with a wrap that cuts words in two
+// ("XE" / "P-0096"); the CommonJS one wraps at word boundaries (wrap-ansi).
+const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof yargsFactory;
+
+/** Help wraps at word boundaries at the terminal's width, or 80 columns when not a terminal. */
+function helpWidth(io: Io): number {
+  const columns = io.stdout.isTTY ? io.stdout.columns : undefined;
+  return Math.max(40, columns ?? 80);
+}
+
+function parser(args: string[], c: CommandContext, io: Io): Argv<GlobalArgs> {
   return yargs(args)
     .scriptName('xep65')
-    .usage('$0 <command> [options]\n\nXMPP file transfer over SOCKS5 Bytestreams (XEP-0065), negotiated with XEP-0096.')
+    .usage('$0 <command> [options]\n\nXMPP file transfer: Jingle File Transfer (XEP-0234) or SI (XEP-0096), over SOCKS5 Bytestreams (XEP-0065) or in-band.')
     .strict()
-    .wrap(100)
+    .wrap(helpWidth(io))
     .exitProcess(false)
     .fail((message, err) => {
       throw err ?? new Xep65Error('usage', message);
@@ -97,9 +110,10 @@ function parser(args: string[], c: CommandContext): Argv<GlobalArgs> {
     .command(receiveCommand(c))
     .command(proxyCommand(c))
     .command(discoverCommand(c))
+    .command(contactCommand(c))
     .command(configCommand(c))
     .completion('completion', 'print a bash/zsh completion script (source it from your shell\'s rc file)')
-    .demandCommand(1, 'name a command: send, receive, proxy, discover or config')
+    .demandCommand(1, 'name a command: send, receive, contact, proxy, discover or config')
     .help()
     .version() as unknown as Argv<GlobalArgs>;
 }

@@ -8,7 +8,8 @@ import { Xep65Error } from '../errors.js';
 import { childEnv } from '../transfer/child-env.js';
 import type { ReceiveSink } from '../transfer/receive.js';
 import { resolveAccount, type AccountArgs } from './account.js';
-import { createAcceptPolicy } from './accept-policy.js';
+import { createAcceptPolicy, senderMatches } from './accept-policy.js';
+import { bareJid } from '../stanzas/jid.js';
 import { configFor, type CommandContext } from './command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { parseDuration, parseSize } from './units.js';
@@ -19,6 +20,8 @@ export interface ReceiveArgs extends AccountArgs {
   dir: string;
   acceptAll: boolean;
   from?: string[];
+  approve: boolean;
+  priority: number;
   maxSize?: string;
   overwrite: boolean;
   rename: boolean;
@@ -36,7 +39,7 @@ export interface ReceiveArgs extends AccountArgs {
 }
 
 // Not 'port': a receiver and a sender on one machine would fight over one configured port.
-const CONFIG_KEYS = ['dir', 'accept-all', 'from', 'max-size', 'exec', 'overwrite', 'rename', 'skip-existing', 'keep-partial', 'ibb', 'direct', 'host'];
+const CONFIG_KEYS = ['dir', 'accept-all', 'from', 'approve', 'priority', 'max-size', 'exec', 'overwrite', 'rename', 'skip-existing', 'keep-partial', 'ibb', 'direct', 'host'];
 
 export function receiveCommand(ctx: CommandContext): CommandModule {
   return {
@@ -49,6 +52,8 @@ export function receiveCommand(ctx: CommandContext): CommandModule {
         .option('resource', { type: 'string', default: 'xep65', describe: 'our resource; senders address user@host/<resource>' })
         .option('accept-all', { type: 'boolean', default: false, describe: 'accept every offer (within --max-size)' })
         .option('from', { type: 'string', array: true, describe: 'accept only from this JID or domain (repeatable)' })
+        .option('approve', { type: 'boolean', default: true, describe: 'approve subscription requests from senders --from or --accept-all allows, so they see us online; --no-approve: none' })
+        .option('priority', { type: 'number', default: -1, describe: 'presence priority, -128..127 (-1: the server never routes chat messages to us; a bare-JID sender prefers the highest)' })
         .option('max-size', { type: 'string', describe: 'decline offers larger than SIZE (e.g. 500M, 2GiB)' })
         .option('count', { type: 'number', describe: 'exit after N transfers ended' })
         .option('timeout', { type: 'string', describe: 'stop waiting for offers after DURATION; exit 7 if nothing arrived' })
@@ -90,6 +95,7 @@ export async function runReceive(args: ReceiveArgs, view: View, ctx: CommandCont
   const direct = args.direct
     ? { enabled: true as const, port: args.port, ...(args.host?.length ? { hosts: args.host.map((h) => parseHostPort(h, '--host')) } : {}) }
     : { enabled: false as const };
+  if (!Number.isInteger(args.priority) || args.priority < -128 || args.priority > 127) throw new Xep65Error('usage', `--priority must be a whole number from -128 to 127, not ${args.priority}`);
   const account = await resolveAccount(args, ctx, signal);
   const decide = createAcceptPolicy(
     {
@@ -111,10 +117,19 @@ export async function runReceive(args: ReceiveArgs, view: View, ctx: CommandCont
     ibb: args.ibb,
     direct,
     decide,
+    priority: args.priority,
+    ...(args.approve ? { approveSubscription: subscriptionRule(args.acceptAll, args.from ?? []) } : {}),
     onEvent: (e) => view.onEvent(e),
     signal,
   });
   return result.failures;
+}
+
+/** Whose subscription requests we approve: with --accept-all anyone, else those --from names (a full-JID rule by its bare JID). */
+function subscriptionRule(acceptAll: boolean, from: string[]): ((bare: string) => boolean) | undefined {
+  if (acceptAll) return () => true;
+  if (from.length === 0) return undefined;
+  return (bare) => from.some((rule) => senderMatches(bare, rule.includes('/') ? bareJid(rule) : rule));
 }
 
 async function checkDir(dir: string): Promise<string> {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Argv, CommandModule } from 'yargs';
 import { Xep65Error } from '../errors.js';
-import type { ProxyChoice, SendRequest } from '../transfer/send.js';
+import type { ProxyChoice, SendRun } from '../transfer/send.js';
 import type { SendSource } from '../transfer/send-sources.js';
 import { parseJid } from '../stanzas/jid.js';
 import { TIMEOUTS } from '../transfer/timeouts.js';
@@ -38,7 +38,7 @@ const CONFIG_KEYS = ['proxy', 'direct', 'host', 'port', 'ibb', 'hash', 'protocol
 export function sendCommand(ctx: CommandContext): CommandModule {
   return {
     command: 'send <paths..>',
-    describe: 'offer files to a contact: send FILE... RECIPIENT (a full JID, user@host/resource); a FILE may be a directory, or - for standard input',
+    describe: 'offer files to a contact: send FILE... RECIPIENT (a bare JID user@host, whose best online resource is chosen from its presence, or a full JID user@host/resource); a FILE may be a directory, or - for standard input',
     builder: (y: Argv) =>
       y
         .positional('paths', { type: 'string', array: true, describe: 'files, directories or - (standard input), then the recipient' })
@@ -67,11 +67,9 @@ export function sendCommand(ctx: CommandContext): CommandModule {
 
 /** Resolves with the failures of the files that could not be sent (empty when all were). */
 export async function runSend(args: SendArgs, view: View, ctx: CommandContext, outer: AbortSignal): Promise<Xep65Error[]> {
-  if (args.paths.length < 2) throw new Xep65Error('usage', 'name what to send and the recipient: xep65 send FILE... user@host/resource');
+  if (args.paths.length < 2) throw new Xep65Error('usage', 'name what to send and the recipient: xep65 send FILE... user@host[/resource]');
   const to = args.paths.at(-1)!;
-  if (!parseJid(to).resource) {
-    throw new Xep65Error('usage', `send to a full JID with a resource, such as ${to}/xep65 (file transfer goes to one client)`);
-  }
+  parseJid(to); // a bare JID is resolved to the contact's best resource from its presence
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Xep65Error('usage', `--port: bad port ${args.port}`);
   if (!(PROTOCOL_REQUESTS as readonly string[]).includes(args.protocol)) throw new Xep65Error('usage', `--protocol must be auto, jingle or si, not ${args.protocol}`);
   if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new Xep65Error('usage', `--parallel must be a whole number ≥ 1, not ${args.parallel}`);
@@ -79,7 +77,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
   // Once, before standard input is read: a password prompt asks once, a missing one fails first.
   const base = await resolveAccount({ ...args, resource: args.resource ?? '' }, ctx, signal);
   // Loaded here, not at start-up: `--help` and the other commands need none of it.
-  const [{ sendFileTo }, { expandSources }] = await Promise.all([import('../transfer/send.js'), import('../transfer/send-sources.js')]);
+  const [{ openSendRun }, { expandSources }] = await Promise.all([import('../transfer/send.js'), import('../transfer/send-sources.js')]);
   const expanded = await expandSources(args.paths.slice(0, -1).map((p) => (p === STDIN_ARG ? '-' : p)), {
     tar: args.tar,
     ...(args.name !== undefined ? { name: args.name } : {}),
@@ -87,29 +85,36 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
     stdin: process.stdin,
     signal,
   });
+  let run: SendRun | undefined;
   try {
+    // One login for the run: a resource of our own, so a sender never clashes with a receiver on the same account.
+    run = await openSendRun({
+      account: { ...base, resource: base.resource || `xep65-send-${randomBytes(4).toString('hex')}` },
+      to,
+      proxies: proxyChoice(args.proxy),
+      direct: args.direct
+        ? { enabled: true, port: args.port, ...(args.host?.length ? { hosts: args.host.map((h) => parseHostPort(h, '--host')) } : {}) }
+        : { enabled: false },
+      hash: args.hash,
+      protocol: args.protocol as ProtocolRequest,
+      ibb: args.ibb,
+      offerTimeoutMs: args.offerTimeout * 1000,
+      onEvent: (e) => view.onEvent(e),
+      signal,
+    });
+    await run.ready();
+    const sender = run;
     const one = async (source: SendSource) => {
-      // A resource of our own per offer, so a sender never clashes with a receiver on the same account.
-      // Each file its own signal: --parallel N would pile N listeners onto the shared one.
-      const own = AbortSignal.any([signal]);
-      const account = { ...base, signal: own, resource: base.resource || `xep65-send-${randomBytes(4).toString('hex')}` };
-      const request: SendRequest = {
-        account,
-        file: source.path,
-        to,
-        name: source.name,
-        proxies: proxyChoice(args.proxy),
-        direct: args.direct
-          ? { enabled: true, port: args.port, ...(args.host?.length ? { hosts: args.host.map((h) => parseHostPort(h, '--host')) } : {}) }
-          : { enabled: false },
-        hash: args.hash,
-        protocol: args.protocol as ProtocolRequest,
-        ibb: args.ibb,
-        offerTimeoutMs: args.offerTimeout * 1000,
-        onEvent: (e) => view.onEvent(e),
-        signal: own,
-      };
-      await sendFileTo(request);
+      // Each file its own signal, whose listeners go with it: --parallel N over many files must
+      // not pile listeners onto the run's signal.
+      const own = new AbortController();
+      const forward = () => own.abort(signal.reason);
+      signal.addEventListener('abort', forward, { once: true });
+      try {
+        await sender.send(source.path, source.name, own.signal);
+      } finally {
+        signal.removeEventListener('abort', forward);
+      }
     };
     const failures = await eachLimited(expanded.sources, args.parallel, one, signal);
     // One file: its error is the command's error (one line, its exit status). Several: each
@@ -118,6 +123,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
     for (const { source, error } of failures) view.error(new Xep65Error(error.code, `${source.name}: ${error.message}`, { cause: error }), exitCodeFor(error.code));
     return failures.map((f) => f.error);
   } finally {
+    await run?.close();
     await expanded.cleanup();
   }
 }

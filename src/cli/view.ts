@@ -3,7 +3,7 @@
 // go to stdout, nothing else does. chalk and cli-progress are loaded only for a terminal, which
 // keeps them out of the start-up time of scripted runs.
 import type cliProgress from 'cli-progress';
-import type { HashOutcome, TransferEvent, TransportKind } from '../session/events.js';
+import type { HashOutcome, ResourceCandidateInfo, TransferEvent, TransportKind } from '../session/events.js';
 import type { ProxyEvent } from '../session/proxy-events.js';
 import { describeProxyEvent } from './proxy-view.js';
 import type { Xep65Error } from '../errors.js';
@@ -69,6 +69,12 @@ export async function createView(opts: ViewOptions): Promise<View> {
       switch (e.kind) {
         case 'ready':
           return say(`Waiting for files as ${color.bold(e.jid)}`);
+        case 'logged-in':
+          return verbose ? say(`Logged in as ${e.jid}`) : undefined;
+        case 'resource-chosen':
+          return verbose ? say(`Resource: ${e.jid}, ${e.reason}${e.candidates.length > 1 ? ` (${e.candidates.map(describeCandidate).join('; ')})` : ''}`) : undefined;
+        case 'subscription':
+          return say(e.approved ? `Approved the subscription request of ${printable(e.from)}` : color.dim(`Ignored the subscription request of ${printable(e.from)} (not allowed by --from or --accept-all)`));
         case 'offer':
           names.set(e.sid, shorten(printable(e.file.name)));
           return say(`Offer from ${printable(e.from)}: ${printable(e.file.name)} (${formatBytes(e.file.size)})`);
@@ -163,6 +169,10 @@ function describeHash(h: HashOutcome): string {
   if (h.verified === null) return `No hash from the sender: size checked only (${h.algo} ${h.value})`;
   const form = h.encoding === 'base64-hex' ? ', sent as base64 of hex' : h.encoding === 'hex' ? ', sent as hex' : '';
   return h.verified ? `${h.algo} verified${form}: ${h.value}` : `${h.algo} MISMATCH${form}: ours ${h.value}`;
+}
+
+function describeCandidate(c: ResourceCandidateInfo): string {
+  return `${c.jid} priority ${c.priority}: ${c.protocol ? (c.protocol === 'jingle' ? 'Jingle' : 'SI') : printable(c.why)}`;
 }
 
 function shorten(name: string): string {

@@ -6,7 +6,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Xep65Error, toXep65Error } from '../errors.js';
 import { connectAccount, type AccountOptions } from '../xmpp/connect-account.js';
-import { serveDiscoInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
+import type { Element } from '@xmpp/xml';
+import { serveClientInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
+import { OUR_PRIORITY } from '../session/presence/our-presence.js';
+import { approveSubscriptions } from '../session/presence/subscriptions.js';
+import { buildPresence } from '../stanzas/presence.js';
 import { serveSiReceiver, type IncomingOffer, type SiReceiver } from '../session/si/receiver.js';
 import type { EventSink } from '../session/events.js';
 import type { Bytestream } from '../session/ports.js';
@@ -50,6 +54,10 @@ export interface ReceiveRequest {
   /** Our own streamhost for Jingle's direct candidates (XEP-0260): off, or on `port` advertised on `hosts`. */
   direct: { enabled: false } | { enabled: true; port: number; hosts?: AdvertisedHost[] };
   decide(offer: IncomingOffer): Promise<boolean>;
+  /** Approve a subscription request from this bare JID (RFC 6121 §3.1.4); undefined: approve none. */
+  approveSubscription?: (bare: string) => boolean;
+  /** Our presence priority (RFC 6121 §4.7.2.3); default -1. */
+  priority?: number;
   onEvent: EventSink;
   signal?: AbortSignal;
 }
@@ -71,6 +79,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
   const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
   let ended = 0;
   let target: SiReceiver | undefined;
+  let caps: Element | undefined;
   const cleaned = new Set<string>();
   /** Each directory a file goes to is first rid of part files a killed receiver left there. */
   const cleanUp = async (dir: string) => {
@@ -130,7 +139,8 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         void job.finally(() => inFlight.delete(job));
       };
 
-      serveDiscoInfo(xmpp, [...FILE_TRANSFER_FEATURES, ...(req.ibb ? [NS_IBB] : []), ...jingleFeatures(req.ibb)]);
+      caps = serveClientInfo(xmpp, [...FILE_TRANSFER_FEATURES, ...(req.ibb ? [NS_IBB] : []), ...jingleFeatures(req.ibb)]);
+      if (req.approveSubscription) approveSubscriptions(xmpp, req.approveSubscription, req.onEvent);
       const ibbReceiver = req.ibb ? serveIbbReceiver(xmpp, req.onEvent) : undefined;
       serveJingleReceiver({
         xmpp,
@@ -176,7 +186,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
       signal.addEventListener('abort', () => reject(new Xep65Error('aborted', 'interrupted')), { once: true });
     });
     if (req.sink.kind === 'dir') await cleanUp(req.sink.dir);
-    await xmpp.sendPresence();
+    await xmpp.sendPresence(buildPresence(req.priority ?? OUR_PRIORITY, caps));
     req.onEvent({ kind: 'ready', jid: xmpp.jid });
     await finished;
     await target?.drain(TIMEOUTS.ibbCloseMs);
