@@ -68,7 +68,7 @@ export async function connectJinglePeer(prosody: PrivateProsody, user: string, p
     return true;
   });
   session.handle('set', NS_IBB, 'close', () => true);
-  await session.sendPresence();
+  await session.sendPresence(xml('presence'));
   const set = (to: string, payload: Element): Promise<Outcome> =>
     session.set(to, payload, { timeoutMs: 20_000 }).then(
       () => true as const,

@@ -101,7 +101,7 @@ describe('send and receive through a private Prosody', () => {
     const events = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
     const sent = events(sender.stdout);
     const got = events(receiver.stdout);
-    assert.deepEqual(sent.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['protocol', 'offer-sent', 'accepted', 'streamhost-used', 'transport', 'done', 'stats']);
+    assert.deepEqual(sent.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['logged-in', 'protocol', 'offer-sent', 'accepted', 'streamhost-used', 'transport', 'done', 'stats']);
     assert.deepEqual(got.filter((e) => e.event !== 'timing' && e.event !== 'progress').map((e) => e.event), ['ready', 'offer', 'accepted', 'streamhost-tried', 'streamhost-used', 'done', 'stats']);
     const done = got.find((e) => e.event === 'done')!;
     assert.equal(done.path, path.join(dir, 'json.bin'));
@@ -244,12 +244,12 @@ describe('send and receive through a private Prosody', () => {
     assert.match(result.stderr, /nobody-here is not available/);
   });
 
-  test('usage errors exit 2: no password, bare JID recipient, missing file', async () => {
+  test('usage errors exit 2: no password, a recipient that is no JID, missing file', async () => {
     const file = path.join(work, 'usage.bin');
     await writeRandomFile(file, 10);
     const { XEP65_PASSWORD: _pw, ...noPassword } = alice;
     assert.equal((await runCli(['send', '--protocol', 'si', file, bobFull()], noPassword)).code, 2);
-    assert.equal((await runCli(['send', '--protocol', 'si', file, `bob@${prosody.domain}`], alice)).code, 2);
+    assert.equal((await runCli(['send', '--protocol', 'si', file, `bob@${prosody.domain}/`], alice)).code, 2);
     assert.equal((await runCli(['send', '--protocol', 'si', path.join(work, 'missing'), bobFull()], alice)).code, 2);
     assert.equal((await runCli(['bogus'], alice)).code, 2);
   });
