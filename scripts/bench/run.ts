@@ -2,7 +2,8 @@
 // medians with their spread and ratios to a baseline measured in the same run, and written as
 // JSON for comparisons between commits. Options: --size-mb N (default 1024), --reps N (3),
 // --rss-sizes-mb A,B (1024,4096; empty to skip), --latency-reps N (5), --dir DIR (temp files),
-// --out FILE (default .bench/results.json), --cases direct,proxy,ourproxy,latency,rss (default: all).
+// --out FILE (default .bench/results.json), --cases direct,proxy,ourproxy,latency,many,rss
+// (default: all).
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { accountEnv } from '../../test/helpers/cli.js';
 import { writeRandomFile } from '../../test/helpers/files.js';
 import { smallFileLatency, socatDirect, socatRelay, xep65Transfer, type BenchContext, type ProcessStats, type TransferSample } from './measure.js';
 import { COMPONENT_SECRET, ourProxyPeakRss, viaOurProxy, withOurProxy, type OurProxy, type ProxyRssSample } from './proxy-cases.js';
+import { MANY_FILE_BYTES, MANY_FILES, MANY_PARALLEL, manySmallFiles } from './many-files.js';
 import { median, summarize, type Summary } from './stats.js';
 import { printTable, type Row } from './table.js';
 
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
       'latency-reps': { type: 'string', default: '5' },
       dir: { type: 'string', default: os.tmpdir() },
       out: { type: 'string', default: '.bench/results.json' },
-      cases: { type: 'string', default: 'direct,proxy,ourproxy,latency,rss' },
+      cases: { type: 'string', default: 'direct,proxy,ourproxy,latency,many,rss' },
     },
   });
   const cases = new Set(String(values.cases).split(','));
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
     const pairRatio = (pairs: Array<[number, number]>) => median(pairs.map(([ours, base]) => base / ours));
     if (cases.has('latency')) log('small-file latency');
     const latency = cases.has('latency') ? await smallFileLatency(ctx, small, Number(values['latency-reps'])) : [];
+    if (cases.has('many')) log(`${MANY_FILES} × ${MANY_FILE_BYTES / 1024} KiB, --parallel ${MANY_PARALLEL}, beside one 1 KiB send`);
+    const many = cases.has('many') ? await manySmallFiles(ctx, work, small, Number(values['latency-reps'])) : [];
     const rss: Array<{ sizeBytes: number; sample: TransferSample; jingle: TransferSample }> = [];
     const proxyRss: ProxyRssSample[] = [];
     for (const rssSize of cases.has('rss') || cases.has('ourproxy') ? rssSizes : []) {
@@ -128,8 +132,10 @@ async function main(): Promise<void> {
         ourProxyVsXep65SocatHop: pairRatio(ourRuns.map((r) => [r.ours.seconds, r.hop.seconds])),
         jingleDirectVsSiDirect: pairRatio(directRuns.map((r) => [r.jingle.seconds, r.siAgain.seconds])),
         jingleOurProxyVsSiOurProxy: pairRatio(ourRuns.map((r) => [r.jingleOurs.seconds, r.ours.seconds])),
+        // Time, not speed: how many times one 1 KiB send the 100 files take (lower is better).
+        manyFilesVsOneSend: median(many.map((m) => m.manySeconds / m.oneSeconds)),
       },
-      targets: { ourProxyVsSocatRelay: 0.7, ourProxyVsProsodyProxy: 4, jingleDirectVsSiDirect: 0.6 },
+      targets: { manyFilesVsOneSendAtMost: 5, ourProxyVsSocatRelay: 0.7, ourProxyVsProsodyProxy: 4, jingleDirectVsSiDirect: 0.6 },
       throughputMBps: {
         socatDirect: socat,
         xep65Direct: rate(direct.map((d) => d.seconds)),
@@ -143,6 +149,8 @@ async function main(): Promise<void> {
       },
       latencySeconds: summarize(latency.map((l) => l.seconds)),
       latencyPhasesMs: Object.fromEntries(Object.keys(latency[0]?.phases ?? {}).map((k) => [k, median(latency.map((l) => l.phases[k] ?? 0))])),
+      manyFilesSeconds: summarize(many.map((m) => m.manySeconds)),
+      oneSmallSendSeconds: summarize(many.map((m) => m.oneSeconds)),
       cpuSecondsPerGiB: {
         socatDirectBoth: summarize(directRuns.map((r) => (r.socat.cpuSeconds / size) * GiB)),
         socatRelayAll: summarize(relayRuns.map((r) => (r.relay.cpuSeconds / size) * GiB)),
@@ -194,6 +202,8 @@ function rows(r: {
   throughputMBps: Record<string, Summary>;
   latencySeconds: Summary;
   latencyPhasesMs: Record<string, number>;
+  manyFilesSeconds: Summary;
+  oneSmallSendSeconds: Summary;
   cpuSecondsPerGiB: Record<string, Summary>;
   prosodyCpuShareDuringProxy: Summary;
   peakRssMB: Array<{ fileMiB: number; sender: number; receiver: number }>;
@@ -216,6 +226,8 @@ function rows(r: {
     { name: 'xep65 direct through a socat relay hop', unit: 'MB/s', value: t.xep65SocatHop! },
     { name: 'our proxy / socat hop, same xep65 ends', unit: '', ratio: r.ratios.ourProxyVsXep65SocatHop, note: 'the relay alone compared; target ≥ 0.70×' },
     { name: 'small file: send start → saved', unit: 's', value: r.latencySeconds, note: Object.entries(r.latencyPhasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') + ' ms' },
+    { name: '1 KiB send beside the 100 files (baseline)', unit: 's', value: r.oneSmallSendSeconds },
+    { name: `${MANY_FILES} × ${MANY_FILE_BYTES / 1024} KiB, one login, --parallel ${MANY_PARALLEL}`, unit: 's', value: r.manyFilesSeconds, ratio: r.ratios.manyFilesVsOneSend, note: 'ratio: times one 1 KiB send (lower is better); target ≤ 5×' },
     { name: 'CPU/GiB socat sender + receiver', unit: 's', value: c.socatDirectBoth! },
     { name: 'CPU/GiB direct sender', unit: 's', value: c.directSender! },
     { name: 'CPU/GiB direct receiver', unit: 's', value: c.directReceiver! },
