@@ -13,7 +13,7 @@ export function discoverCommand(ctx: CommandContext): CommandModule {
     describe: "show the server's proxies (checked over SOCKS5), what a contact's client supports, and the addresses we would offer",
     builder: (y: Argv) =>
       y
-        .positional('contact', { type: 'string', describe: 'a full JID (user@host/resource) to ask what it supports' })
+        .positional('contact', { type: 'string', describe: 'a full JID (user@host/resource) to ask what it supports, or a bare JID (user@host): the resource send would choose' })
         .option('resource', { type: 'string', default: 'xep65-discover', describe: 'our resource' }),
     handler: (argv) =>
       ctx.choose(async (_view, signal) => {
@@ -34,7 +34,11 @@ function describe(r: DiscoverReport): string {
   for (const p of r.proxies) lines.push(`  ${p.jid} ${p.host}:${p.port} ${p.reachable ? 'reachable' : `NOT reachable: ${printable(p.error ?? '')}`}`);
   if (r.peer) {
     lines.push(`Contact ${printable(r.peer.jid)}:`);
-    if (r.peer.error) lines.push(`  no answer to disco#info: ${printable(r.peer.error)}`);
+    const res = r.peer.resource;
+    if (res?.jid) lines.push(`  resource: ${printable(res.jid)}, ${printable(res.reason ?? '')}`);
+    for (const c of res && res.candidates.length > 1 ? res.candidates : []) lines.push(`    ${printable(c.jid)} priority ${c.priority}: ${printable(c.protocol ?? c.why)}`);
+    if (r.peer.reason) lines.push(`  no resource to send to: ${printable(r.peer.error ?? '')}`);
+    else if (r.peer.error) lines.push(`  no answer to disco#info: ${printable(r.peer.error)}`);
     else {
       lines.push(`  identities: ${r.peer.identities.map(printable).join(', ') || 'none'}`);
       lines.push(`  supports: ${r.peer.supports.join(', ') || 'nothing we know'}`);

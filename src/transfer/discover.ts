@@ -12,6 +12,15 @@ import { chooseProtocol } from './protocol-choice.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { localAddresses } from '../transport/local-addresses.js';
 import { TIMEOUTS } from './timeouts.js';
+import { serveClientInfo } from '../session/disco-responder.js';
+import { watchContact } from '../session/presence/contact-resources.js';
+import { createFeatureCache } from '../session/presence/feature-cache.js';
+import { chooseResource, type ResourceCandidate } from '../session/presence/choose-resource.js';
+import { OUR_PRIORITY } from '../session/presence/our-presence.js';
+import { parseJid } from '../stanzas/jid.js';
+import { buildPresence } from '../stanzas/presence.js';
+import { Xep65Error, type ErrorReason } from '../errors.js';
+import type { XmppSession } from '../xmpp/connect.js';
 
 /** Features worth naming, by what a user would call them. */
 const FEATURES: Record<string, string> = {
@@ -39,6 +48,10 @@ export interface DiscoverReport {
     protocol?: Protocol;
     protocolReason?: string;
     error?: string;
+    /** A bare JID: the resource `send` would choose, why, and every available one. */
+    resource?: { jid?: string; reason?: string; candidates: ResourceCandidate[] };
+    /** Why a bare JID has no resource to send to (offline, not-subscribed, no-file-transfer). */
+    reason?: ErrorReason;
   };
   ownAddresses: string[];
 }
@@ -47,7 +60,9 @@ export async function discover(account: AccountOptions, peer: string | undefined
   const xmpp = await connectAccount(account);
   try {
     const opts = { timeoutMs: TIMEOUTS.iqMs, ...(signal ? { signal } : {}) };
-    const [streamhosts, peerInfo] = await Promise.all([discoverProxies(xmpp, opts), peer === undefined ? undefined : describePeer(peer)]);
+    const bare = peer !== undefined && parseJid(peer).resource === undefined;
+    const describe = (jid: string) => (bare ? describeBare(xmpp, jid, opts, describePeer) : describePeer(jid));
+    const [streamhosts, peerInfo] = await Promise.all([discoverProxies(xmpp, opts), peer === undefined ? undefined : describe(peer)]);
     const proxies = await Promise.all(
       streamhosts.map(async (s) => {
         try {
@@ -79,5 +94,37 @@ export async function discover(account: AccountOptions, peer: string | undefined
     } catch (err) {
       return { jid, identities: [], supports: [], canReceive: false, error: (err as Error).message };
     }
+  }
+}
+
+type PeerReport = NonNullable<DiscoverReport['peer']>;
+
+/**
+ * A bare JID, as `send` sees it: our presence (priority -1, with caps) goes out, the contact's
+ * available resources come back, and the one `send` would choose is described like a full JID.
+ */
+async function describeBare(xmpp: XmppSession, bare: string, request: { signal?: AbortSignal; timeoutMs: number }, describeFull: (jid: string) => Promise<PeerReport>): Promise<PeerReport> {
+  const caps = serveClientInfo(xmpp, []);
+  const watch = watchContact(xmpp, bare, xmpp.jid);
+  try {
+    await xmpp.sendPresence(buildPresence(OUR_PRIORITY, caps));
+    const chosen = await chooseResource({
+      xmpp,
+      bare,
+      watch,
+      features: createFeatureCache(xmpp, request),
+      protocolFor: (jid, features) => chooseProtocol(jid, features, 'auto'),
+      remoteWaitMs: TIMEOUTS.remotePresenceMs,
+      remoteGraceMs: TIMEOUTS.remotePresenceGraceMs,
+      request,
+    });
+    const full = await describeFull(chosen.jid);
+    return { ...full, resource: { jid: chosen.jid, reason: chosen.reason, candidates: chosen.candidates } };
+  } catch (err) {
+    if (!(err instanceof Xep65Error) || err.code !== 'unsupported') throw err;
+    const candidates = watch.resources().map((r) => ({ jid: r.jid, priority: r.priority, why: 'cannot receive a file' }));
+    return { jid: bare, identities: [], supports: [], canReceive: false, error: err.message, ...(err.reason ? { reason: err.reason } : {}), resource: { candidates } };
+  } finally {
+    watch.stop();
   }
 }

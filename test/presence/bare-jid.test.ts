@@ -83,6 +83,11 @@ describe('bare-JID recipients, presence, caps and subscriptions', () => {
     const resources = bob?.resources as Array<{ jid: string; priority: number; protocol?: string }>;
     assert.deepEqual(resources.map((x) => [x.jid, x.priority, x.protocol]), [[`${bare('bob')}/xep65`, -1, 'jingle']]);
 
+    const disc = await runCli(['discover', '--json', bare('bob')], env('alice'));
+    assert.equal(disc.code, 0, disc.stderr);
+    const peer = records(disc.stdout).find((e) => e.event === 'discover')?.peer as { jid: string; canReceive: boolean; protocol?: string; resource?: { jid?: string } };
+    assert.deepEqual([peer.jid, peer.canReceive, peer.protocol, peer.resource?.jid], [`${bare('bob')}/xep65`, true, 'jingle', `${bare('bob')}/xep65`]);
+
     const sent = await runCli(['send', '--json', file, bare('bob')], env('alice'));
     assert.equal(sent.code, 0, sent.stderr + sent.stdout);
     const chosen = records(sent.stdout).find((e) => e.event === 'resource-chosen');
@@ -124,7 +129,11 @@ describe('bare-JID recipients, presence, caps and subscriptions', () => {
     assert.deepEqual([error?.code, error?.reason, error?.exit], ['unsupported', 'offline', 4]);
     const r = await receiver('dave', ['--accept-all', '--dir', await newDir('dave')]);
     const unsubscribed = await runCli(['send', file, bare('dave')], env('alice'));
+    const disc = await runCli(['discover', '--json', bare('dave')], env('alice'));
     r.child.kill('SIGINT');
+    assert.equal(disc.code, 0, disc.stderr);
+    const peer = records(disc.stdout).find((e) => e.event === 'discover')?.peer as { canReceive: boolean; reason?: string };
+    assert.deepEqual([peer.canReceive, peer.reason], [false, 'not-subscribed']);
     await r.done;
     assert.equal(unsubscribed.code, 4);
     assert.match(unsubscribed.stderr, /^xep65: we see no presence of dave@\S+: not subscribed to it; run 'xep65 contact add dave@\S+'/);
