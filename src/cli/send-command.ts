@@ -86,6 +86,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
     signal,
   });
   let run: SendRun | undefined;
+  let stopForwarding = () => {};
   try {
     // One login for the run: a resource of our own, so a sender never clashes with a receiver on the same account.
     run = await openSendRun({
@@ -104,16 +105,20 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
     });
     await run.ready();
     const sender = run;
+    // Each file its own signal, whose listeners go with it; the run's signal gets one listener
+    // for all of them, so --parallel N never piles N listeners onto it.
+    const inFlight = new Set<AbortController>();
+    const abortAll = () => inFlight.forEach((c) => c.abort(signal.reason));
+    signal.addEventListener('abort', abortAll, { once: true });
+    stopForwarding = () => signal.removeEventListener('abort', abortAll);
     const one = async (source: SendSource) => {
-      // Each file its own signal, whose listeners go with it: --parallel N over many files must
-      // not pile listeners onto the run's signal.
       const own = new AbortController();
-      const forward = () => own.abort(signal.reason);
-      signal.addEventListener('abort', forward, { once: true });
+      if (signal.aborted) own.abort(signal.reason);
+      inFlight.add(own);
       try {
         await sender.send(source.path, source.name, own.signal);
       } finally {
-        signal.removeEventListener('abort', forward);
+        inFlight.delete(own);
       }
     };
     const failures = await eachLimited(expanded.sources, args.parallel, one, signal);
@@ -123,6 +128,7 @@ export async function runSend(args: SendArgs, view: View, ctx: CommandContext, o
     for (const { source, error } of failures) view.error(new Xep65Error(error.code, `${source.name}: ${error.message}`, { cause: error }), exitCodeFor(error.code));
     return failures.map((f) => f.error);
   } finally {
+    stopForwarding();
     await run?.close();
     await expanded.cleanup();
   }

@@ -7,7 +7,7 @@ const MAX_BYTES = 255;
 const PART_SUFFIX_ROOM = '.'.length + '.xep65-'.length + 7 + '-'.length + 8 + '.part'.length;
 
 export function safeFileName(offered: string): string {
-  const last = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..').pop() ?? '';
+  const last = lastComponent(offered);
   const cleaned = capMarkRuns(last)
     .normalize('NFC')
     .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
@@ -79,7 +79,40 @@ const MAX_DEPTH = 16;
  * dropped, so the result always stays below the receive directory. The last one is the file name.
  */
 export function safeRelativePath(offered: string): string[] {
-  const parts = offered.split(/[/\\]/).filter((c) => c !== '' && c !== '.' && c !== '..');
-  const dirs = parts.slice(0, -1).slice(0, MAX_DEPTH).map(safeFileName);
+  // The first MAX_DEPTH + 1 components are enough to know the directories kept: with more, the
+  // last one (the file name) is not among the first MAX_DEPTH.
+  const first = components(offered, MAX_DEPTH + 1);
+  const dirs = (first.length > MAX_DEPTH ? first.slice(0, MAX_DEPTH) : first.slice(0, -1)).map(safeFileName);
   return [...dirs, safeFileName(offered)];
+}
+
+const isSeparator = (code: number) => code === 0x2f || code === 0x5c; // '/' or '\\'
+const isPathComponent = (c: string) => c !== '' && c !== '.' && c !== '..';
+
+/**
+ * The last path component that names something (not '', '.' or '..'), found from the end in one
+ * pass: a name of 200,000 separators must not become 100,000 strings.
+ */
+function lastComponent(offered: string): string {
+  let end = offered.length;
+  for (let i = offered.length - 1; i >= -1; i--) {
+    if (i >= 0 && !isSeparator(offered.charCodeAt(i))) continue;
+    const c = offered.slice(i + 1, end);
+    if (isPathComponent(c)) return c;
+    end = i;
+  }
+  return '';
+}
+
+/** Up to `max` path components that name something, from the start. */
+function components(offered: string, max: number): string[] {
+  const found: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= offered.length && found.length < max; i++) {
+    if (i < offered.length && !isSeparator(offered.charCodeAt(i))) continue;
+    const c = offered.slice(start, i);
+    if (isPathComponent(c)) found.push(c);
+    start = i + 1;
+  }
+  return found;
 }

@@ -94,12 +94,21 @@ export const discoTargets: FuzzTarget[] = [
     },
     decode: (el) => parseDiscoInfo(el!),
     verify(info, el) {
-      keysWithin(info, ['identities', 'features']);
+      keysWithin(info, ['identities', 'features', 'forms']);
       assert.ok(info.identities.length <= el!.getChildren('identity').length);
       for (const i of info.identities) {
-        keysWithin(i, ['category', 'type', 'name']);
+        keysWithin(i, ['category', 'type', 'name', 'lang']);
         assert.ok(typeof i.category === 'string' && typeof i.type === 'string');
         if ('name' in i) nonEmpty(i.name, 'identity name');
+        if ('lang' in i) nonEmpty(i.lang, 'identity xml:lang');
+      }
+      for (const f of info.forms ?? []) {
+        keysWithin(f, ['formType', 'fields']);
+        nonEmpty(f.formType, 'form FORM_TYPE');
+        for (const field of f.fields) {
+          nonEmpty(field.var, 'form field var');
+          assert.ok(field.values.every((v) => typeof v === 'string'));
+        }
       }
       info.features.forEach((f) => nonEmpty(f, 'feature'));
       return info.identities.length + info.features.length > 0 ? 'value' : 'none';
