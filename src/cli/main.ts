@@ -1,5 +1,6 @@
 // The command line: parses arguments (yargs), wires signals, runs one command and turns its
 // outcome into one exit status from the table in exit-codes.ts. The bin shim exits with it.
+import { peakRssBytes } from './peak-rss.js';
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
 import type yargsFactory from 'yargs';
@@ -69,7 +70,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
     return exitCodeFor(error.code);
   } finally {
     const usage = process.resourceUsage();
-    view.stats({ peakRssBytes: usage.maxRSS * 1024, cpuUserSeconds: usage.userCPUTime / 1e6, cpuSystemSeconds: usage.systemCPUTime / 1e6 });
+    view.stats({ peakRssBytes: peakRssBytes(), cpuUserSeconds: usage.userCPUTime / 1e6, cpuSystemSeconds: usage.systemCPUTime / 1e6 });
     view.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
