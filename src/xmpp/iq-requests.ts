@@ -23,6 +23,7 @@ export function createIqRequester(
   ownJids: () => { bare: string; domain: string },
 ): IqRequester {
   const pending = new Map<string, Pending & { reject(err: Error): void }>();
+  const aborts = abortWatchers();
 
   middleware.use((ctx, next) => {
     const { stanza } = ctx;
@@ -41,7 +42,7 @@ export function createIqRequester(
     const reply = await new Promise<Element>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        unwatch();
         pending.delete(id);
       };
       const onAbort = () => {
@@ -52,7 +53,7 @@ export function createIqRequester(
         done();
         reject(new Xep65Error('timeout', `no answer from ${to} within ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const unwatch = signal ? aborts.watch(signal, onAbort) : () => {};
       pending.set(id, {
         to,
         resolve: (el) => (done(), resolve(el)),
@@ -72,6 +73,36 @@ export function createIqRequester(
   }
 
   return { request, failAll };
+}
+
+/**
+ * One 'abort' listener per signal however many requests wait on it (an IBB window keeps dozens in
+ * flight on one transfer's signal; a listener each would trip Node's MaxListenersExceededWarning).
+ */
+function abortWatchers() {
+  const bySignal = new Map<AbortSignal, { fns: Set<() => void>; fire: () => void }>();
+  return {
+    watch(signal: AbortSignal, fn: () => void): () => void {
+      let entry = bySignal.get(signal);
+      if (!entry) {
+        const fns = new Set<() => void>();
+        const fire = () => {
+          bySignal.delete(signal);
+          for (const f of [...fns]) f();
+        };
+        entry = { fns, fire };
+        bySignal.set(signal, entry);
+        signal.addEventListener('abort', fire, { once: true });
+      }
+      const { fns, fire } = entry;
+      fns.add(fn);
+      return () => {
+        if (!fns.delete(fn) || fns.size > 0) return;
+        signal.removeEventListener('abort', fire);
+        if (bySignal.get(signal)?.fns === fns) bySignal.delete(signal);
+      };
+    },
+  };
 }
 
 /** A reply must come from where the request went; no 'from' means our own server or account. */
