@@ -33,6 +33,11 @@ export interface XmppPort {
   set(to: string, payload: Element, opts?: RequestOptions): Promise<Element | undefined>;
   /** Handles incoming IQ get/set whose child is `name` in `ns`. */
   handle(type: 'get' | 'set', ns: string, name: string, handler: IqHandler): void;
+  /**
+   * Bulk data is about to flow in stanzas (IBB): writes are shaped for the server's reads
+   * (xmpp/record-alignment.ts) until the returned function is called. Optional: fakes need none.
+   */
+  bulkWrites?(): () => void;
 }
 
 /** Presence (RFC 6121 §4): ours out, everybody's in. */

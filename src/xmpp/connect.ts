@@ -21,6 +21,7 @@ import { NS_SASL, NS_TLS } from '../stanzas/ns.js';
 import { createIqRequester } from './iq-requests.js';
 import { mapConnectError } from './connect-errors.js';
 import { useScramSha1, type ScramSha1 } from './scram-sha-1.js';
+import { alignRecords, type RecordAlignment } from './record-alignment.js';
 import { destroySocket, fixUtf8Decoding, withDeadline } from './entity.js';
 import { redactedXml, type XmlTrace } from './trace.js';
 import type { ServerAddress } from './server-address.js';
@@ -56,6 +57,7 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
   const { local, domain } = parseJid(opts.jid);
   const entity = new Client({ domain, service: `xmpp://${formatHost(opts.server.host)}:${opts.server.port}`, timeout: opts.timeoutMs });
   let boundJid = '';
+  let alignment: RecordAlignment | undefined;
   fixUtf8Decoding(entity);
   captureBoundJid(entity, (jid) => (boundJid = jid));
 
@@ -71,7 +73,9 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
     (e.socket as import('node:net').Socket).setNoDelay(true);
     const answer = await e.sendReceive(xml('starttls', { xmlns: NS_TLS }));
     if (!answer.is('proceed', NS_TLS)) throw new Xep65Error('connection', 'the server refused STARTTLS');
-    e._attachSocket(await upgradeToTls(e.socket, domain, opts.ca));
+    const tlsSocket = await upgradeToTls(e.socket, domain, opts.ca);
+    alignment = alignRecords(tlsSocket as unknown as Parameters<typeof alignRecords>[0]);
+    e._attachSocket(tlsSocket);
     await e.restart();
   });
   const saslFactory = new SASLFactory();
@@ -127,6 +131,7 @@ export async function connectXmpp(opts: ConnectOptions): Promise<XmppSession> {
     handle(type, ns, name, handler: IqHandler) {
       iqCallee[type](ns, name, (ctx) => handler({ from: String(ctx.stanza.attrs.from ?? ''), element: ctx.element }));
     },
+    bulkWrites: () => alignment?.hold() ?? (() => {}),
     sendPresence: (presence) => entity.send(presence),
     onPresence(listener) {
       const onElement = (el: Element) => (el.is('presence') ? listener(el) : undefined);
