@@ -49,7 +49,7 @@ export interface TransferSample {
  * so a proxy can be compared with a plain relay between the same two programs; or only through the proxy `proxy`
  * (a JID); `relayPid` is the process that relays, when its CPU is wanted (our proxy).
  */
-export type Route = 'direct' | 'socat-hop' | { proxy: string; relayPid?: number };
+export type Route = 'direct' | 'socat-hop' | 'ibb' | { proxy: string; relayPid?: number };
 
 export interface BaselineSample {
   seconds: number;
@@ -105,11 +105,12 @@ async function socatHop(): Promise<{ args: string[]; exited: Promise<number | nu
 export async function xep65Transfer(ctx: BenchContext, file: string, route: Route, extra: string[] = [], protocol: 'si' | 'jingle' = 'si'): Promise<TransferSample> {
   const dir = ctx.outDir;
   const receiverRoute = protocol === 'jingle' && route !== 'direct' ? ['--no-direct'] : [];
+  // 'ibb': no streamhost on either side, so the bytes go in-band (XEP-0047, in Jingle XEP-0261).
   const receiver = runXep65(['receive', '--accept-all', '--count', '1', '--dir', dir, ...receiverRoute], ctx.bob);
   await receiver.waitFor('ready');
   const hop = route === 'socat-hop' ? await socatHop() : undefined;
   const routeArgs =
-    route === 'direct' ? ['--no-proxy', '--host', '127.0.0.1'] : hop ? hop.args : typeof route === 'object' ? ['--no-direct', '--proxy', route.proxy] : [];
+    route === 'direct' ? ['--no-proxy', '--host', '127.0.0.1'] : route === 'ibb' ? ['--no-proxy', '--no-direct'] : hop ? hop.args : typeof route === 'object' ? ['--no-direct', '--proxy', route.proxy] : [];
   const relayPid = typeof route === 'object' ? route.relayPid : undefined;
   settle(file);
   const prosodyBefore = cpuSecondsOf(ctx.prosody.pid);

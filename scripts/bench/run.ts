@@ -2,8 +2,8 @@
 // medians with their spread and ratios to a baseline measured in the same run, and written as
 // JSON for comparisons between commits. Options: --size-mb N (default 1024), --reps N (3),
 // --rss-sizes-mb A,B (1024,4096; empty to skip), --latency-reps N (5), --dir DIR (temp files),
-// --out FILE (default .bench/results.json), --cases direct,proxy,ourproxy,latency,many,rss
-// (default: all).
+// --out FILE (default .bench/results.json), --ibb-size-mb N (16),
+// --cases direct,proxy,ourproxy,latency,many,ibb,load,rss (default: all).
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,6 +15,8 @@ import { writeRandomFile } from '../../test/helpers/files.js';
 import { smallFileLatency, socatDirect, socatRelay, xep65Transfer, type BenchContext, type ProcessStats, type TransferSample } from './measure.js';
 import { COMPONENT_SECRET, ourProxyPeakRss, viaOurProxy, withOurProxy, type OurProxy, type ProxyRssSample } from './proxy-cases.js';
 import { MANY_FILE_BYTES, MANY_FILES, MANY_PARALLEL, manySmallFiles } from './many-files.js';
+import { ibbCase } from './ibb-run.js';
+import { loadCase } from './load-run.js';
 import { median, summarize, type Summary } from './stats.js';
 import { printTable, type Row } from './table.js';
 
@@ -30,7 +32,8 @@ async function main(): Promise<void> {
       'latency-reps': { type: 'string', default: '5' },
       dir: { type: 'string', default: os.tmpdir() },
       out: { type: 'string', default: '.bench/results.json' },
-      cases: { type: 'string', default: 'direct,proxy,ourproxy,latency,many,rss' },
+      'ibb-size-mb': { type: 'string', default: '16' },
+      cases: { type: 'string', default: 'direct,proxy,ourproxy,latency,many,ibb,load,rss' },
     },
   });
   const cases = new Set(String(values.cases).split(','));
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
   const prosody = await startProsody({
     accounts: [{ user: 'alice', password: 'bench-a' }, { user: 'bob', password: 'bench-b' }],
     // Our proxy connects as an XEP-0114 component; the listener is only opened when it is wanted.
-    ...(cases.has('ourproxy') ? { componentSecret: COMPONENT_SECRET } : {}),
+    ...(cases.has('ourproxy') || cases.has('load') ? { componentSecret: COMPONENT_SECRET } : {}),
   });
   let work: string | undefined;
   // Killed by a signal, Node runs neither finally blocks nor 'exit' hooks. Exiting instead runs
@@ -104,6 +107,10 @@ async function main(): Promise<void> {
     const latency = cases.has('latency') ? await smallFileLatency(ctx, small, Number(values['latency-reps'])) : [];
     if (cases.has('many')) log(`${MANY_FILES} × ${MANY_FILE_BYTES / 1024} KiB, --parallel ${MANY_PARALLEL}, beside one 1 KiB send`);
     const many = cases.has('many') ? await manySmallFiles(ctx, work, small, Number(values['latency-reps'])) : [];
+    if (cases.has('ibb')) log(`in-band bytestreams, ${values['ibb-size-mb']} MiB`);
+    const ibb = cases.has('ibb') ? await ibbCase(ctx, work, Number(values['ibb-size-mb']) * 1024 * 1024, reps, alternate) : undefined;
+    if (cases.has('load')) log('our proxy under load');
+    const load = cases.has('load') ? await loadCase(ctx, reps, alternate) : undefined;
     const rss: Array<{ sizeBytes: number; sample: TransferSample; jingle: TransferSample }> = [];
     const proxyRss: ProxyRssSample[] = [];
     for (const rssSize of cases.has('rss') || cases.has('ourproxy') ? rssSizes : []) {
@@ -173,8 +180,10 @@ async function main(): Promise<void> {
       ourProxyPeakRssMB: proxyRss.map((r) => ({ fileMiB: r.sizeBytes / 2 ** 20, idle: r.idleBytes / MB, peak: r.peakBytes / MB })),
       // The proxy that relayed all the throughput runs (reps × file size).
       ourProxyPeakRssMBAfterThroughputRuns: ourProxyStats ? ourProxyStats.peakRssBytes / MB : undefined,
+      ...(ibb ? { ibb: ibb.json } : {}),
+      ...(load ? { ourProxyLoad: load.json } : {}),
     };
-    printTable(rows(results));
+    printTable([...rows(results), ...(ibb?.rows ?? []), ...(load?.rows ?? [])]);
     await mkdir(path.dirname(String(values.out)), { recursive: true });
     await writeFile(String(values.out), `${JSON.stringify(results, null, 2)}\n`);
     log(`written to ${values.out}`);

@@ -8,7 +8,8 @@ const PEER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 export interface SlixmppRun {
   ready: Promise<string>;
-  done: Promise<{ code: number | null; line: string; stderr: string }>;
+  /** stdout holds every line (READY, TIMING, DONE or ERROR). */
+  done: Promise<{ code: number | null; line: string; stderr: string; stdout: string }>;
   kill(): void;
 }
 
@@ -25,8 +26,8 @@ export function runSlixmpp(mode: 'send' | 'receive', prosody: PrivateProsody, ac
     const m = /^READY (\S+)$/m.exec(stdout);
     if (m) onReady(m[1]!);
   });
-  const done = new Promise<{ code: number | null; line: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, line: stdout.split('\n').filter((l) => /^(DONE|ERROR)/.test(l)).pop() ?? '', stderr })),
+  const done = new Promise<{ code: number | null; line: string; stderr: string; stdout: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, line: stdout.split('\n').filter((l) => /^(DONE|ERROR)/.test(l)).pop() ?? '', stderr, stdout })),
   );
   void done.then(() => onReady(''));
   return { ready, done, kill: () => child.kill('SIGTERM') };

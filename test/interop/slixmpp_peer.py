@@ -18,6 +18,7 @@ With --method ibb the bytes go through slixmpp's own XEP-0047 implementation ins
 Prints 'READY <jid>' once online, then 'DONE <path-or-name> <bytes> <sha256>' or 'ERROR <text>'.
 """
 import argparse
+import time
 import asyncio
 import hashlib
 import os
@@ -109,12 +110,15 @@ class Peer(slixmpp.ClientXMPP):
         inc = self.incoming
         if inc is None:
             return
+        if inc['got'] == 0:
+            inc['first'] = time.monotonic()
         inc['out'].write(data)
         inc['hash'].update(data)
         inc['got'] += len(data)
         if inc['got'] >= inc['size']:
             inc['out'].close()
             os.rename(inc['path'] + '.part', inc['path'])
+            say('TIMING', f"{time.monotonic() - inc['first']:.6f}")  # first byte to last, for npm run bench
             self.finish(inc['path'], inc['got'], inc['hash'].hexdigest())
 
     def on_closed(self, _exc):
