@@ -1,6 +1,7 @@
 // The command line: parses arguments (yargs), wires signals, runs one command and turns its
 // outcome into one exit status from the table in exit-codes.ts. The bin shim exits with it.
 import { peakRssBytes } from './peak-rss.js';
+import { packageVersion } from './version.js';
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
 import type yargsFactory from 'yargs';
@@ -116,7 +117,7 @@ function parser(args: string[], c: CommandContext, io: Io): Argv<GlobalArgs> {
     .completion('completion', 'print a bash/zsh completion script (source it from your shell\'s rc file)')
     .demandCommand(1, 'name a command: send, receive, contact, proxy, discover or config')
     .help()
-    .version() as unknown as Argv<GlobalArgs>;
+    .version(packageVersion()) as unknown as Argv<GlobalArgs>;
 }
 
 /** --config FILE or --config=FILE, read before yargs parses: the file supplies option values. */
