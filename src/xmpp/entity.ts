@@ -14,10 +14,13 @@ interface DataEntity {
  * IBB block of 87 KB of base64 arrives in ~11 such reads. So reads go to the parser cut after
  * their last '<' or '>', the text after it held back until markup follows (textRuns).
  */
-export function fixUtf8Decoding(entity: DataEntity): void {
+export function fixUtf8Decoding(entity: DataEntity, onData?: () => void): void {
   const decoder = new StringDecoder('utf8');
   const feed = textRuns((s) => entity.parser?.write(s));
-  entity._onData = (data: Buffer) => feed(decoder.write(data));
+  entity._onData = (data: Buffer) => {
+    feed(decoder.write(data));
+    onData?.();
+  };
 }
 
 /** Text held back at most: past this, it goes to the parser as it is (slow, but bounded). */

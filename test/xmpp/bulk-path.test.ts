@@ -99,3 +99,26 @@ test('iq requests: an abort rejects every request waiting on the signal, as abor
   assert.ok(results.every((x) => x.status === 'rejected' && x.reason instanceof Xep65Error && x.reason.code === 'aborted'));
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
 });
+
+test('ackNudge: a space after data we did not answer by the next turn; none when we wrote, none while disabled', async () => {
+  const { ackNudge } = await import('../../src/xmpp/ack-nudge.js');
+  let spaces = 0;
+  const nudge = ackNudge(() => void spaces++);
+  const turn = () => new Promise((r) => setImmediate(r));
+  nudge.received();
+  await turn();
+  assert.equal(spaces, 0, 'disabled (a stream restart may come)');
+  nudge.enable();
+  nudge.received();
+  nudge.received(); // one burst, one space
+  await turn();
+  assert.equal(spaces, 1);
+  nudge.received();
+  nudge.wrote(); // our answer carries the ACK
+  await turn();
+  assert.equal(spaces, 1);
+  nudge.disable();
+  nudge.received();
+  await turn();
+  assert.equal(spaces, 1);
+});
