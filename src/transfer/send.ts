@@ -5,7 +5,7 @@
 // own streamhost and the proxies.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import mime from 'mime-types';
+import { mediaTypeOf } from './mime-type.js';
 import { Xep65Error } from '../errors.js';
 import { connectAccount } from '../xmpp/connect-account.js';
 import type { XmppSession } from '../xmpp/connect.js';
@@ -159,7 +159,7 @@ async function describeFile(filePath: string, name: string | undefined): Promise
   if (offered === '' || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(offered)) {
     throw new Xep65Error('usage', `cannot offer the name '${offered}': it is empty or has control characters (use --name)`);
   }
-  return { name: offered, size: info.size, mimeType: mime.lookup(offered) || 'application/octet-stream', date: info.mtime.toISOString() };
+  return { name: offered, size: info.size, mimeType: mediaTypeOf(offered), date: info.mtime.toISOString() };
 }
 
 async function findProxies(xmpp: XmppSession, o: SendRunOptions, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<Streamhost[]> {

@@ -66,7 +66,7 @@ export interface DialedSocket extends Bytestream {
 
 /** TCP connect + SOCKS5 handshake within timeoutMs. Rejects with a Xep65Error naming host:port. */
 export async function dialSocks5(opts: DialSocks5Options): Promise<DialedSocket> {
-  const where = net.isIPv6(opts.host) ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
+  const where = opts.host.includes(':') ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
   let phase: 'connect' | 'socks5' = 'connect';
   const limit = linkedDeadline(opts.timeoutMs, opts.signal, () =>
     new Xep65Error('timeout', `${phase === 'connect' ? 'no TCP connection' : 'no SOCKS5 reply'} within ${opts.timeoutMs} ms`),
