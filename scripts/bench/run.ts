@@ -4,6 +4,7 @@
 // --rss-sizes-mb A,B (1024,4096; empty to skip), --latency-reps N (5), --dir DIR (temp files),
 // --out FILE (default .bench/results.json), --ibb-size-mb N (16),
 // --cases direct,proxy,ourproxy,latency,many,ibb,load,rss (default: all).
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
         xep65JingleOurProxy: rate(ourRuns.map((r) => r.jingleOurs.seconds)),
       },
       latencySeconds: summarize(latency.map((l) => l.seconds)),
+      // Node's own start on this machine, the floor under every small send.
+      nodeStartMs: cases.has('latency') ? nodeStartMs(Number(values['latency-reps'])) : NaN,
       latencyPhasesMs: Object.fromEntries(Object.keys(latency[0]?.phases ?? {}).map((k) => [k, median(latency.map((l) => l.phases[k] ?? 0))])),
       manyFilesSeconds: summarize(many.map((m) => m.manySeconds)),
       oneSmallSendSeconds: summarize(many.map((m) => m.oneSeconds)),
@@ -211,6 +214,7 @@ function rows(r: {
   throughputMBps: Record<string, Summary>;
   latencySeconds: Summary;
   latencyPhasesMs: Record<string, number>;
+  nodeStartMs: number;
   manyFilesSeconds: Summary;
   oneSmallSendSeconds: Summary;
   cpuSecondsPerGiB: Record<string, Summary>;
@@ -234,7 +238,7 @@ function rows(r: {
     { name: "our proxy / Prosody's proxy65", unit: '', ratio: r.ratios.ourProxyVsProsodyProxy, note: 'median of runs back to back; target ≥ 4×' },
     { name: 'xep65 direct through a socat relay hop', unit: 'MB/s', value: t.xep65SocatHop! },
     { name: 'our proxy / socat hop, same xep65 ends', unit: '', ratio: r.ratios.ourProxyVsXep65SocatHop, note: 'the relay alone compared; target ≥ 0.70×' },
-    { name: 'small file: send start → saved', unit: 's', value: r.latencySeconds, note: Object.entries(r.latencyPhasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') + ' ms' },
+    { name: 'small file: send start → saved', unit: 's', value: r.latencySeconds, note: Object.entries(r.latencyPhasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ') + ` ms; node -e 0: ${r.nodeStartMs.toFixed(0)} ms; target < 0.25 s` },
     { name: '1 KiB send beside the 100 files (baseline)', unit: 's', value: r.oneSmallSendSeconds },
     { name: `${MANY_FILES} × ${MANY_FILE_BYTES / 1024} KiB, one login, --parallel ${MANY_PARALLEL}`, unit: 's', value: r.manyFilesSeconds, ratio: r.ratios.manyFilesVsOneSend, note: 'ratio: times one 1 KiB send (lower is better); target ≤ 5×' },
     { name: 'CPU/GiB socat sender + receiver', unit: 's', value: c.socatDirectBoth! },
@@ -256,6 +260,17 @@ function rows(r: {
       { name: 'our proxy peak RSS after the throughput runs', unit: 'MB', text: r.ourProxyPeakRssMBAfterThroughputRuns.toFixed(1), note: `one process, ${r.reps} × ${r.fileBytes / 2 ** 20} MiB` },
     ]),
   ];
+}
+
+/** Median wall time of `node -e 0`, ms. */
+function nodeStartMs(reps: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, ['-e', '0']);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
 function log(message: string): void {
