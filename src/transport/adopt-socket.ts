@@ -54,13 +54,24 @@ export function adoptSocket(socket: net.Socket, onRead: AdoptedRead): { socket: 
   if (!handle || typeof handle.readStop !== 'function' || typeof handle.useUserBuffer !== 'function' || !idle) return undefined;
   socket.pause();
   const big = bigReaders < BIG_READERS;
+  const next = big ? bigBuffer : smallBuffer;
+  // Node asks for a buffer before each read; the one waiting when the socket closes was never
+  // read into, and goes back to the pool (else every short connection cost a fresh 1 MiB).
+  let waiting: Buffer | undefined;
   const adopted = new net.Socket({
     handle: handle as never,
     onread: {
-      buffer: big ? bigBuffer : smallBuffer,
-      callback: (n: number, buffer: Uint8Array) => onRead((buffer as Buffer).subarray(0, n), buffer as Buffer),
+      buffer: () => (waiting = next()),
+      callback: (n: number, buffer: Uint8Array) => {
+        if (buffer === waiting) waiting = undefined;
+        return onRead((buffer as Buffer).subarray(0, n), buffer as Buffer);
+      },
     },
   } as net.SocketConstructorOpts);
+  adopted.once('close', () => {
+    if (waiting) recycle(waiting);
+    waiting = undefined;
+  });
   owner._handle = null;
   // The old object no longer owns the connection; destroying it closes nothing, but tells its
   // server the connection is gone (server.close() waits for that) and drops its listeners' work.

@@ -70,7 +70,9 @@ export async function sendFile(path: string, stream: Duplex, opts: SendFileOptio
 
 function copyToStream(file: FileHandle, path: string, stream: Duplex, opts: SendFileOptions): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const free: Buffer[] = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(CHUNK));
+    // A small file needs no 3 × 2 MiB: 100 files of 4 KiB spent a sixth of their time in GC.
+    const chunk = Math.min(CHUNK, Math.max(opts.size, 1));
+    const free: Buffer[] = Array.from({ length: opts.size <= chunk ? 1 : BUFFERS }, () => Buffer.allocUnsafe(chunk));
     const ready: Array<{ buffer: Buffer; length: number }> = []; // filled, in file order
     let nextRead = 0;
     let written = 0;
@@ -106,7 +108,7 @@ function copyToStream(file: FileHandle, path: string, stream: Duplex, opts: Send
     const readAhead = () => {
       while (free.length > 0 && nextRead < opts.size && !settled) {
         const buffer = free.pop()!;
-        const length = Math.min(CHUNK, opts.size - nextRead);
+        const length = Math.min(buffer.length, opts.size - nextRead);
         let bytesRead: number;
         try {
           bytesRead = readSync(file.fd, buffer, 0, length, nextRead);

@@ -10,6 +10,12 @@ import { describeSocketError } from './socket-errors.js';
 import type { Decoded } from '../socks5/codec.js';
 
 const READ_BUFFER_BYTES = 1 << 20;
+/**
+ * Read buffers of closed connections, for the next ones: a Jingle send dials its peer's
+ * candidates for every file, and 100 small files allocated 100 MiB of them.
+ */
+const idleBuffers: Buffer[] = [];
+const MAX_IDLE_BUFFERS = 8;
 /** Bytes kept while nobody consumes them (between handshake and pump) before reading pauses. */
 const MAX_PENDING_BYTES = 4 << 20;
 
@@ -25,9 +31,13 @@ export class SocketReader {
   private notify: (() => void) | undefined;
 
   constructor(options: { host: string; port: number }) {
-    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const buffer = idleBuffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
     this.socket = net.connect({ ...options, onread: { buffer, callback: (n) => this.onRead(buffer.subarray(0, n)) } });
-    this.socket.on('end', () => this.notify?.()).on('close', () => this.notify?.());
+    this.socket.on('end', () => this.notify?.()).on('close', () => {
+      // Closed: no read will use it again, and no consumer holds a chunk past its call.
+      if (idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(buffer);
+      this.notify?.();
+    });
   }
 
   /** Reads one message (a SOCKS5 reply): waits until `decode` succeeds, keeps what follows. */
