@@ -36,11 +36,6 @@ export interface StartProsodyOptions {
   accounts?: ProsodyAccount[];
   /** When set: XEP-0114 listener on a free loopback port and Component "xep65proxy.<domain>". */
   componentSecret?: string;
-  /**
-   * server_epoll settings (`network_settings`), e.g. `{ nagle: false }` or `{ verbose: true }`
-   * with log 'debug'. Default: none, Prosody's defaults as users' servers have them.
-   */
-  networkSettings?: Record<string, boolean | number>;
   /** 'quiet' (default): errors only, to logFile. 'debug': everything to logFile. */
   log?: 'quiet' | 'debug';
   /**
@@ -238,7 +233,6 @@ interface ConfigParams {
   certs: CertFiles;
   logFile: string;
   debug: boolean;
-  networkSettings?: Record<string, boolean | number>;
 }
 
 function renderConfig(p: ConfigParams): string {
@@ -279,7 +273,6 @@ function renderConfig(p: ConfigParams): string {
     'modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping" }',
     'modules_disabled = { "s2s"; "s2s_auth_certs"; "s2s_bidi"; "dialback" }',
     '',
-    ...(p.networkSettings ? [`network_settings = { ${Object.entries(p.networkSettings).map(([k, v]) => `${k} = ${v}`).join('; ')} }`] : []),
     'c2s_require_encryption = true',
     's2s_require_encryption = true',
     'allow_registration = false',
@@ -445,7 +438,7 @@ async function launch(
   const ports = await reservePorts(wantComponent ? 3 : 2);
   const [c2sPort, proxyPort, componentPort] = ports as [number, number, number | undefined];
   const params: ConfigParams = {
-    dir, domain, c2sPort, proxyPort, certs, logFile, debug: opts.log === 'debug', ...(opts.networkSettings ? { networkSettings: opts.networkSettings } : {}),
+    dir, domain, c2sPort, proxyPort, certs, logFile, debug: opts.log === 'debug',
   };
   if (wantComponent) {
     params.componentPort = componentPort;
