@@ -27,6 +27,7 @@ export interface ReceiveArgs extends AccountArgs {
   rename: boolean;
   skipExisting: boolean;
   keepPartial: boolean;
+  resume: boolean;
   count?: number;
   timeout?: string;
   exec?: string;
@@ -39,7 +40,7 @@ export interface ReceiveArgs extends AccountArgs {
 }
 
 // Not 'port': a receiver and a sender on one machine would fight over one configured port.
-const CONFIG_KEYS = ['dir', 'accept-all', 'from', 'approve', 'priority', 'max-size', 'exec', 'overwrite', 'rename', 'skip-existing', 'keep-partial', 'ibb', 'direct', 'host'];
+const CONFIG_KEYS = ['dir', 'accept-all', 'from', 'approve', 'priority', 'max-size', 'exec', 'overwrite', 'rename', 'skip-existing', 'keep-partial', 'resume', 'ibb', 'direct', 'host'];
 
 export function receiveCommand(ctx: CommandContext): CommandModule {
   return {
@@ -62,6 +63,7 @@ export function receiveCommand(ctx: CommandContext): CommandModule {
         .option('rename', { type: 'boolean', default: false, describe: 'save next to an existing file as "name (1).ext" (the default)' })
         .option('skip-existing', { type: 'boolean', default: false, describe: 'decline an offer whose file already exists' })
         .option('keep-partial', { type: 'boolean', default: false, describe: 'keep the .part file of a failed or interrupted transfer' })
+        .option('resume', { type: 'boolean', default: false, describe: 'keep what a failed transfer received, and when the same file is offered again (same sender, name, size, and date or hash) ask only for the rest' })
         .option('ibb', { type: 'boolean', default: true, describe: 'accept In-Band Bytestreams (XEP-0047) when offered or as the fallback; --no-ibb refuses them' })
         .option('direct', { type: 'boolean', default: true, describe: 'Jingle: offer our own streamhost as direct candidates (XEP-0260); --no-direct: only connect to the sender\'s' })
         .option('port', { type: 'number', default: 0, describe: 'Jingle: port of our streamhost (0: any free port)' })
@@ -86,9 +88,10 @@ export async function runReceive(args: ReceiveArgs, view: View, ctx: CommandCont
   }
   if (args.stdout && args.count !== undefined && args.count !== 1) throw new Xep65Error('usage', '--stdout receives one file: --count must be 1');
   if (args.stdout && args.json) throw new Xep65Error('usage', '--stdout and --json both want standard output');
+  if (args.stdout && args.resume) throw new Xep65Error('usage', '--resume keeps a part file in --dir: not with --stdout');
   const sink: ReceiveSink = args.stdout
     ? { kind: 'fd', fd: 1 }
-    : { kind: 'dir', dir: await checkDir(args.dir), existing: args.overwrite ? 'overwrite' : args.skipExisting ? 'skip' : 'rename', keepPartial: args.keepPartial };
+    : { kind: 'dir', dir: await checkDir(args.dir), existing: args.overwrite ? 'overwrite' : args.skipExisting ? 'skip' : 'rename', keepPartial: args.keepPartial, resume: args.resume };
   const maxSize = args.maxSize === undefined ? undefined : parseSize(args.maxSize, '--max-size');
   const deadlineMs = args.timeout === undefined ? undefined : parseDuration(args.timeout, '--timeout') * 1000;
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Xep65Error('usage', `--port: bad port ${args.port}`);

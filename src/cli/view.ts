@@ -75,6 +75,10 @@ export async function createView(opts: ViewOptions): Promise<View> {
           return verbose ? say(`Resource: ${e.jid}, ${e.reason}${e.candidates.length > 1 ? ` (${e.candidates.map(describeCandidate).join('; ')})` : ''}`) : undefined;
         case 'subscription':
           return say(e.approved ? `Approved the subscription request of ${printable(e.from)}` : color.dim(`Ignored the subscription request of ${printable(e.from)} (not allowed by --from or --accept-all)`));
+        case 'resumed-from':
+          return say(`Resuming at ${formatBytes(e.offset)}: kept from an earlier attempt; only the rest comes`);
+        case 'resume-mismatch':
+          return say(`Not resuming: what was kept under this name is another file (${printable(e.why)}); receiving it afresh`);
         case 'offer':
           names.set(e.sid, shorten(printable(e.file.name)));
           return say(`Offer from ${printable(e.from)}: ${printable(e.file.name)} (${formatBytes(e.file.size)})`);

@@ -34,12 +34,17 @@ export type TransferEvent =
   | { kind: 'resource-chosen'; peer: string; jid: string; protocol: Protocol; reason: string; candidates: ResourceCandidateInfo[] }
   /** receive: a subscription request approved (the sender is allowed by the accept rules) or ignored. */
   | { kind: 'subscription'; from: string; approved: boolean }
+  /** receive --resume: the file continues at `offset` (bytes kept from an earlier attempt). */
+  | { kind: 'resumed-from'; sid: string; peer: string; offset: number }
+  /** receive --resume: what was kept under this name is another file (why), so it starts afresh. */
+  | { kind: 'resume-mismatch'; sid: string; peer: string; why: string }
   /** Which protocol a send uses and why (the peer's disco#info, or --protocol). */
   | { kind: 'protocol'; peer: string; protocol: Protocol; reason: string }
   | { kind: 'offer'; from: string; sid: string; file: FileInfo; protocol?: Protocol }
   | { kind: 'offer-sent'; to: string; sid: string; file: FileInfo; protocol?: Protocol }
   /** method: the stream method (SI) or transport (Jingle) namespace the receiver took. */
-  | { kind: 'accepted'; peer: string; sid: string; method: string; protocol?: Protocol }
+  /** resumedFrom: the receiver asked for the file from this byte on (a resumed transfer). */
+  | { kind: 'accepted'; peer: string; sid: string; method: string; protocol?: Protocol; resumedFrom?: number }
   | { kind: 'declined'; peer: string; sid: string; file: FileInfo; reason: string }
   | { kind: 'proxies'; streamhosts: Streamhost[] }
   /** The receiver starts connecting to a streamhost (in offered order, staggered). */
@@ -58,7 +63,7 @@ export type TransferEvent =
   | { kind: 'ibb-opened'; sid: string; blockSize: number }
   | { kind: 'progress'; sid: string; bytes: number; total: number }
   /** path: where a received file was saved; stdout: it went to standard output (receive --stdout). */
-  | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string; stdout?: true; protocol?: Protocol; transport?: TransportKind; hash?: HashOutcome }
+  | { kind: 'done'; sid: string; peer: string; file: FileInfo; bytes: number; seconds: number; path?: string; stdout?: true; protocol?: Protocol; transport?: TransportKind; hash?: HashOutcome; resumedFrom?: number }
   | { kind: 'failed'; sid: string; peer: string; file: FileInfo; error: Error }
   /** The server could not be reached; the login is tried again (--retry). */
   | { kind: 'login-retry'; error: Error; seconds: number }

@@ -1,5 +1,5 @@
-// Stream Initiation (XEP-0095 §3) with the File Transfer profile (XEP-0096 §3.1-3.2) and
-// stream-method negotiation by Feature Negotiation (XEP-0020 §3, XEP-0004 data forms).
+// Stream Initiation (XEP-0095 §3) with the File Transfer profile (XEP-0096 §3.1-3.2, ranged
+// transfers §3.3) and stream-method negotiation by Feature Negotiation (XEP-0020 §3, XEP-0004).
 import xml, { type Element } from '@xmpp/xml';
 import { NS_DATA, NS_FEATURE_NEG, NS_SI, NS_SI_FILE } from './ns.js';
 
@@ -15,6 +15,15 @@ export interface FileInfo {
   /** ISO 8601 (XEP-0082) last modification time. */
   date?: string;
   desc?: string;
+  /** The offer carries <range/> (XEP-0096 §3.3): the receiver may ask for a part of the file. */
+  ranged?: boolean;
+}
+
+/** XEP-0096 §3.3: the part of the file the receiver wants. */
+export interface SiRange {
+  offset: number;
+  /** Absent: to the end of the file. */
+  length?: number;
 }
 
 export interface SiOffer {
@@ -35,6 +44,7 @@ export function buildSiOffer(offer: SiOffer): Element {
     ...(file.date ? { date: file.date } : {}),
   });
   if (file.desc) fileEl.append(xml('desc', {}, file.desc));
+  if (file.ranged) fileEl.append(xml('range'));
   return xml(
     'si',
     { xmlns: NS_SI, id: offer.sid, profile: offer.profile, ...(file.mimeType ? { 'mime-type': file.mimeType } : {}) },
@@ -64,12 +74,27 @@ export function parseSiOffer(si: Element): SiParseResult {
   if (typeof fileEl.attrs.date === 'string') file.date = fileEl.attrs.date;
   const desc = fileEl.getChildText('desc');
   if (desc) file.desc = desc;
+  if (fileEl.getChild('range')) file.ranged = true;
   return { ok: true, offer: { sid, profile, file, streamMethods: parseMethods(si) } };
 }
 
-/** The receiver's answer: the chosen stream method (XEP-0095 §3, example 2). */
-export function buildSiAccept(method: string): Element {
-  return xml('si', { xmlns: NS_SI }, buildMethodForm('submit', [method]));
+/** The receiver's answer: the chosen stream method (XEP-0095 §3, example 2), and a range (§3.3). */
+export function buildSiAccept(method: string, range?: SiRange): Element {
+  const fileEl = range && xml('file', { xmlns: NS_SI_FILE }, xml('range', { offset: String(range.offset), ...(range.length !== undefined ? { length: String(range.length) } : {}) }));
+  return xml('si', { xmlns: NS_SI }, ...(fileEl ? [fileEl] : []), buildMethodForm('submit', [method]));
+}
+
+/**
+ * The range the receiver asked for, when its answer has one; undefined also for a range that is
+ * not plain decimals (then the whole file goes, which the receiver's size check tells).
+ */
+export function parseSiAcceptRange(si: Element | undefined): SiRange | undefined {
+  const el = si?.getChild('file', NS_SI_FILE)?.getChild('range');
+  if (!el) return undefined;
+  const offset = el.attrs.offset === undefined ? 0 : parseSize(el.attrs.offset);
+  const length = el.attrs.length === undefined ? undefined : parseSize(el.attrs.length);
+  if (offset === undefined || (el.attrs.length !== undefined && length === undefined)) return undefined;
+  return { offset, ...(length !== undefined ? { length } : {}) };
 }
 
 /** The stream method the receiver chose, or undefined when the answer names none. */

@@ -5,12 +5,12 @@ import { open } from 'node:fs/promises';
 import { Xep65Error } from '../errors.js';
 import type { IbbWriter } from '../session/bytestream/ibb-sender.js';
 
-/** `onChunk` sees each chunk as read (a running hash); valid only during the call. */
+/** `size` bytes from `start` (default 0); `onChunk` sees each chunk as read (a running hash), valid only during the call. */
 export async function sendFileInBand(
   writer: IbbWriter,
   path: string,
   size: number,
-  opts: { signal?: AbortSignal; onProgress?: (bytes: number) => void; onChunk?: (chunk: Buffer) => void },
+  opts: { signal?: AbortSignal; onProgress?: (bytes: number) => void; onChunk?: (chunk: Buffer) => void; start?: number },
 ): Promise<number> {
   const file = await open(path, 'r').catch((err: Error) => {
     throw new Xep65Error('io', `cannot read ${path}: ${err.message}`, { cause: err });
@@ -21,7 +21,7 @@ export async function sendFileInBand(
     while (sent < size) {
       opts.signal?.throwIfAborted();
       const chunk = buffer.subarray(0, Math.min(writer.blockSize, size - sent));
-      if (readSync(file.fd, chunk, 0, chunk.length, sent) < chunk.length) {
+      if (readSync(file.fd, chunk, 0, chunk.length, (opts.start ?? 0) + sent) < chunk.length) {
         throw new Xep65Error('io', `${path} changed while sending: it ends before the ${size} bytes offered`);
       }
       opts.onChunk?.(chunk);

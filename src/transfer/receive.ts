@@ -19,6 +19,8 @@ import { receiveFile, receiveToFd } from '../transport/receive-file.js';
 import { safeRelativePath } from '../transport/safe-name.js';
 import { placeUnder } from '../transport/place.js';
 import { removeStaleParts } from '../transport/file-sink.js';
+import { lookupResume, releaseResume, type ResumeKey } from '../transport/resume-store.js';
+import { bareJid } from '../stanzas/jid.js';
 import { throttle } from './throttle.js';
 import { NS_IBB } from '../stanzas/ns.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
@@ -37,7 +39,7 @@ import { TIMEOUTS } from './timeouts.js';
 
 /** Where received files go: a directory, or one open descriptor (standard output). */
 export type ReceiveSink =
-  | { kind: 'dir'; dir: string; existing: 'rename' | 'overwrite' | 'skip'; keepPartial: boolean }
+  | { kind: 'dir'; dir: string; existing: 'rename' | 'overwrite' | 'skip'; keepPartial: boolean; resume?: boolean }
   | { kind: 'fd'; fd: number };
 
 export interface ReceiveRequest {
@@ -93,6 +95,18 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
     await cleanUp(where.dir);
     return where;
   };
+  /** --resume: what we kept of this file, asked for as a range; a kept part of another file goes. */
+  const resumeOffset = async (offer: IncomingOffer): Promise<number> => {
+    if (req.sink.kind !== 'dir') return 0;
+    const where = await placed(req.sink.dir, offer);
+    const found = await lookupResume(where.dir, { ...resumeKey(offer), name: where.name });
+    if (found.kind === 'busy') return 0; // another transfer of it is under way: this one goes without
+    offer.resumeClaim = where;
+    if (found.kind === 'mismatch') req.onEvent({ kind: 'resume-mismatch', sid: offer.sid, peer: offer.from, why: found.why });
+    if (found.kind !== 'resume') return 0;
+    req.onEvent({ kind: 'resumed-from', sid: offer.sid, peer: offer.from, offset: found.offset });
+    return found.offset;
+  };
 
   try {
     const finished = new Promise<void>((resolve, reject) => {
@@ -101,6 +115,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         if (req.count !== undefined && ended >= req.count) resolve();
       };
       const fail = (offer: IncomingOffer, error: Xep65Error) => {
+        if (offer.resumeClaim) releaseResume(offer.resumeClaim.dir, offer.resumeClaim.name);
         result.failures.push(error);
         req.onEvent({ kind: 'failed', sid: offer.sid, peer: offer.from, file: offer.file, error });
         transferEnded();
@@ -118,14 +133,15 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
           const saved =
             req.sink.kind === 'fd'
               ? { ...(await receiveToFd(bytestream, req.sink.fd, common)), path: undefined }
-              : await receiveFile(bytestream, { ...common, ...(await placed(req.sink.dir, offer)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial });
+              : await receiveFile(bytestream, { ...common, ...(await placed(req.sink.dir, offer)), overwrite: req.sink.existing === 'overwrite', keepPartial: req.sink.keepPartial, ...(offer.resumeClaim ? { resume: { key: resumeKey(offer), offset: offer.resumeFrom ?? 0 } } : {}) });
           progress.flush();
           if (saved.path !== undefined) result.saved.push(saved.path);
           const seconds = (Date.now() - started) / 1000;
           await jingle?.incoming.finish();
           const hash = verifier?.outcome();
           const how = jingle ? { protocol: 'jingle' as const, transport: jingle.incoming.transport, ...(hash ? { hash } : {}) } : { protocol: 'si' as const };
-          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : { stdout: true }), ...how });
+          req.onEvent({ kind: 'done', sid: offer.sid, peer: offer.from, file: offer.file, bytes: saved.bytes, seconds, ...(saved.path ? { path: saved.path } : { stdout: true }), ...(offer.resumeFrom ? { resumedFrom: offer.resumeFrom } : {}), ...how });
+          if (offer.resumeClaim) releaseResume(offer.resumeClaim.dir, offer.resumeClaim.name);
           if (saved.path !== undefined) await req.afterSave?.(saved.path);
           transferEnded();
         } catch (err) {
@@ -151,6 +167,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         ...(ibbReceiver ? { ibb: ibbReceiver } : {}),
         limits: new OfferLimits(),
         decide: (offer) => decideWithSink(req, offer),
+        ...(req.sink.kind === 'dir' && req.sink.resume ? { resumeOffset: (offer: IncomingOffer) => resumeOffset(offer) } : {}),
         onStream: (offer, incoming) => track(save(offer, incoming.bytestream, { incoming, description: offer.description })),
         onFailed: fail,
         onEvent: req.onEvent,
@@ -162,6 +179,7 @@ export async function receiveFiles(req: ReceiveRequest): Promise<ReceiveResult> 
         dial: dialSocks5,
         ...(ibbReceiver ? { ibbReceiver } : {}),
         decide: (offer) => decideWithSink(req, offer),
+        ...(req.sink.kind === 'dir' && req.sink.resume ? { resumeOffset: (offer: IncomingOffer) => resumeOffset(offer) } : {}),
         onStream: (offer, bytestream) => track(save(offer, bytestream)),
         onFailed: fail,
         onEvent: req.onEvent,
@@ -209,6 +227,14 @@ function ownCandidates(jid: string, req: ReceiveRequest, listener: StreamhostLis
 }
 
 /** --skip-existing declines an offer whose file is already there; otherwise the accept policy decides. */
+/** What makes two offers the same file (issue 14): sender's bare JID, name, size, and date or hash. */
+function resumeKey(offer: IncomingOffer & { description?: FileDescription }): ResumeKey {
+  const { file } = offer;
+  const sha256 = offer.description?.hashes.find((h) => h.algo === 'sha-256');
+  const hash = sha256 ? `sha-256:${sha256.value}` : file.hash ? `md5:${file.hash}` : undefined;
+  return { from: bareJid(offer.from), name: file.name, size: file.size, ...(file.date ? { date: file.date } : {}), ...(hash ? { hash } : {}) };
+}
+
 async function decideWithSink(req: ReceiveRequest, offer: IncomingOffer): Promise<boolean> {
   if (req.sink.kind === 'dir' && req.sink.existing === 'skip') {
     const parts = safeRelativePath(offer.file.name);

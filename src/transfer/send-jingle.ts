@@ -2,7 +2,9 @@
 // (<hash-used/>, or the value itself with --hash), the transport the session front-end negotiated,
 // the SHA-256 computed from the chunks as they are read (no second read of the file), and
 // <checksum/> after the last byte; delivered when the receiver ends the session with <success/>.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { Xep65Error } from '../errors.js';
 import { dedupeCandidates } from '../session/bytestream/candidate.js';
 import type { HashOutcome } from '../session/events.js';
 import { sendByJingle, type JingleOutgoing } from '../session/jingle/initiator.js';
@@ -24,6 +26,8 @@ export async function sendByJingleTo(ctx: SendContext, router: JingleRouter): Pr
     hashes: [],
     ...(file.mimeType ? { mediaType: file.mimeType } : {}),
     ...(file.date ? { date: file.date } : {}),
+    // Always <range/>: the responder may ask for only what it lacks (XEP-0234 §6.4, issue 14).
+    range: { offset: 0 },
   };
   if (ctx.digests) description.hashes.push(hashFromDigest('sha-256', ctx.digests.sha256));
   else description.hashUsed = ['sha-256'];
@@ -54,7 +58,8 @@ export async function sendByJingleTo(ctx: SendContext, router: JingleRouter): Pr
     phase('data');
     const seconds = (Date.now() - started) / 1000;
     const sid = outgoing.sid;
-    req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds, protocol: 'jingle', transport: outgoing.transport, hash });
+    const resumed = outgoing.range ? { resumedFrom: outgoing.range.offset } : {};
+    req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds, protocol: 'jingle', transport: outgoing.transport, hash, ...resumed });
     return { sid, file, bytes, seconds, protocol: 'jingle', transport: outgoing.transport, hash };
   } catch (err) {
     throw await outgoing.fail(err);
@@ -65,8 +70,13 @@ export async function sendByJingleTo(ctx: SendContext, router: JingleRouter): Pr
 async function stream(ctx: SendContext, outgoing: JingleOutgoing): Promise<{ bytes: number; hash: HashOutcome }> {
   const { req, file } = ctx;
   const sha256 = createHash('sha256');
+  const start = outgoing.range?.offset ?? 0;
+  const count = outgoing.range?.length ?? file.size - start;
+  // The checksum covers the whole file (XEP-0234 §8.2): what the responder kept is hashed from
+  // our copy first, then the bytes as they go.
+  if (start > 0) await hashFileRange(req.file, start, sha256);
   const onChunk = (chunk: Buffer) => void sha256.update(chunk);
-  const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: outgoing.sid, bytes, total: file.size }));
+  const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: outgoing.sid, bytes: start + bytes, total: file.size }));
   const signal = req.signal ? AbortSignal.any([req.signal, outgoing.signal]) : outgoing.signal;
   let hash: HashOutcome | undefined;
   const confirm = async () => {
@@ -77,11 +87,29 @@ async function stream(ctx: SendContext, outgoing: JingleOutgoing): Promise<{ byt
   };
   let bytes: number;
   if (outgoing.channel.kind === 's5b') {
-    bytes = await sendFile(req.file, outgoing.channel.bytestream.stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, onChunk, afterLastByte: confirm, signal });
+    bytes = await sendFile(req.file, outgoing.channel.bytestream.stream, { size: count, start, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, onChunk, afterLastByte: confirm, signal });
   } else {
-    bytes = await sendFileInBand(outgoing.channel.writer, req.file, file.size, { signal, onProgress: progress, onChunk });
+    bytes = await sendFileInBand(outgoing.channel.writer, req.file, count, { signal, onProgress: progress, onChunk, start });
     await confirm();
   }
   progress.flush();
   return { bytes, hash: hash! };
+}
+
+/** The first `bytes` of the file into `hash`, read in 1 MiB pieces without holding the event loop. */
+async function hashFileRange(file: string, bytes: number, hash: Hash): Promise<void> {
+  const handle = await open(file, 'r').catch((err: Error) => {
+    throw new Xep65Error('io', `cannot read ${file}: ${err.message}`, { cause: err });
+  });
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(bytes, 1 << 20));
+    for (let position = 0; position < bytes; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, bytes - position), position);
+      if (bytesRead === 0) throw new Xep65Error('io', `${file} ends at ${position}, before the ${bytes} bytes the receiver has`);
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
 }

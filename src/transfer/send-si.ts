@@ -26,12 +26,16 @@ export async function sendBySi(ctx: SendContext): Promise<SendResult> {
   const sid = `xep65-${randomBytes(8).toString('hex')}`;
   req.onEvent({ kind: 'offer-sent', to: req.to, sid, file, protocol: 'si' });
   const methods = [...(streamhosts.length > 0 ? [NS_BYTESTREAMS] : []), ...(req.ibb ? [NS_IBB] : [])];
-  const method = await Promise.race([offerFile(xmpp, req.to, { sid, file, streamMethods: methods }, { ...opts, timeoutMs: req.offerTimeoutMs }), lost]);
-  req.onEvent({ kind: 'accepted', peer: req.to, sid, method, protocol: 'si' });
+  // Always ranged: the receiver may ask for only the part it lacks (XEP-0096 §3.3, issue 14).
+  const offered = { ...file, ranged: true };
+  const { method, range } = await Promise.race([offerFile(xmpp, req.to, { sid, file: offered, streamMethods: methods }, { ...opts, timeoutMs: req.offerTimeoutMs }), lost]);
+  const start = range?.offset ?? 0;
+  const count = range?.length ?? file.size - start;
+  req.onEvent({ kind: 'accepted', peer: req.to, sid, method, protocol: 'si', ...(start > 0 ? { resumedFrom: start } : {}) });
   phase('offer');
 
   const started = Date.now();
-  const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid, bytes, total: file.size }));
+  const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid, bytes: start + bytes, total: file.size }));
   let streamhost: Streamhost | undefined;
   let bytes: number;
   const established =
@@ -59,7 +63,7 @@ export async function sendBySi(ctx: SendContext): Promise<SendResult> {
     req.onEvent({ kind: 'streamhost-used', sid, streamhost });
     req.onEvent({ kind: 'transport', sid, protocol: 'si', transport: streamhost.jid === xmpp.jid ? 's5b-direct' : 's5b-proxy' });
     phase('negotiation');
-    bytes = await sendFile(req.file, established.bytestream.stream, { size: file.size, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, ...(req.signal ? { signal: req.signal } : {}) });
+    bytes = await sendFile(req.file, established.bytestream.stream, { size: count, start, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, ...(req.signal ? { signal: req.signal } : {}) });
   } else {
     bytes = await Promise.race([
       (async () => {
@@ -67,7 +71,7 @@ export async function sendBySi(ctx: SendContext): Promise<SendResult> {
         req.onEvent({ kind: 'ibb-opened', sid, blockSize: writer.blockSize });
         req.onEvent({ kind: 'transport', sid, protocol: 'si', transport: 'ibb' });
         phase('negotiation');
-        return sendFileInBand(writer, req.file, file.size, { ...(req.signal ? { signal: req.signal } : {}), onProgress: progress });
+        return sendFileInBand(writer, req.file, count, { ...(req.signal ? { signal: req.signal } : {}), onProgress: progress, start });
       })(),
       lost,
     ]);
@@ -76,6 +80,6 @@ export async function sendBySi(ctx: SendContext): Promise<SendResult> {
   phase('data');
   const seconds = (Date.now() - started) / 1000;
   const transport = streamhost ? (streamhost.jid === xmpp.jid ? 's5b-direct' : 's5b-proxy') : 'ibb';
-  req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds, protocol: 'si', transport });
+  req.onEvent({ kind: 'done', sid, peer: req.to, file, bytes, seconds, protocol: 'si', transport, ...(start > 0 ? { resumedFrom: start } : {}) });
   return { sid, file, bytes, seconds, protocol: 'si', transport, ...(streamhost ? { streamhost } : {}) };
 }

@@ -52,7 +52,8 @@ export async function removeStaleParts(dir: string): Promise<string[]> {
   return removed;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process of that PID runs (someone else's counts: EPERM). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

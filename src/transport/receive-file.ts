@@ -3,11 +3,14 @@
 // next is read (the socket's own flow control is the backpressure); the transfer is complete
 // when exactly `size` bytes arrived and the MD5, if offered, matches.
 import { createHash, type Hash } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { read, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
+import fsp from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Xep65Error } from '../errors.js';
-import { commitPartFile, createPartFile, keepPartFile, removePartFile } from './file-sink.js';
+import { commitPartFile, createPartFile, keepPartFile, removePartFile, type PartFile } from './file-sink.js';
+import { checkpointResume, dropResumeNote, resumePartPath, type ResumeKey } from './resume-store.js';
 import type { ChunkConsumer } from './socket-reader.js';
 import type { Bytestream } from '../session/ports.js';
 import { describeSocketError } from './socket-errors.js';
@@ -32,7 +35,17 @@ export interface ReceiveFileOptions {
   endGraceMs: number;
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
+  /**
+   * --resume: receive into the kept part of this file (resume-store.ts), continuing at `offset`
+   * (0: a new one); on failure it stays, with its note, for the next offer of the same file.
+   */
+  resume?: { key: ResumeKey; offset: number };
 }
+
+const readAt = promisify(read);
+
+/** How often the kept part's note is brought up to date while the bytes come (--resume). */
+const CHECKPOINT_BYTES = 8 << 20;
 
 interface Pump {
   done: Promise<void>;
@@ -45,6 +58,7 @@ interface Pump {
  * the sender never takes a lost file for a delivered one and stops sending into the void.
  */
 export function receiveFile(source: Bytestream, opts: ReceiveFileOptions): Promise<{ path: string; bytes: number }> {
+  if (opts.resume) return receiveResumable(source, opts, opts.resume);
   return closingAfter(source.stream, async (reset) => {
     const part = await createPartFile(opts.dir, opts.name);
     let closed = false;
@@ -59,6 +73,61 @@ export function receiveFile(source: Bytestream, opts: ReceiveFileOptions): Promi
       if (!closed) await part.handle.close();
       if (opts.keepPartial) await keepPartFile(part.partPath, opts.dir, opts.name);
       else await removePartFile(part.partPath);
+      throw err;
+    }
+  });
+}
+
+/**
+ * --resume: the kept part (opened for appending, cut to `offset`), hashed from disk first when a
+ * hash is checked, then the rest of the file appended; the note follows every CHECKPOINT_BYTES
+ * and at a failure, after the data is on disk. Success commits the part and forgets the note.
+ */
+function receiveResumable(source: Bytestream, opts: ReceiveFileOptions, resume: { key: ResumeKey; offset: number }): Promise<{ path: string; bytes: number }> {
+  return closingAfter(source.stream, async (reset) => {
+    const partPath = resumePartPath(opts.dir, opts.name);
+    const handle = await fsp.open(partPath, 'a+', 0o644).catch((err: Error) => {
+      throw new Xep65Error('io', `cannot open ${partPath}: ${err.message}`, { cause: err });
+    });
+    const part: PartFile = { partPath, handle };
+    let written = 0;
+    let noted = 0;
+    const key = { ...resume.key, name: opts.name };
+    const note = () => checkpointResume(opts.dir, key, handle.fd, resume.offset + written);
+    let closed = false;
+    try {
+      await handle.truncate(resume.offset);
+      note();
+      const rest = {
+        ...opts,
+        size: opts.size - resume.offset,
+        hashPrefix: resume.offset,
+        onWritten: (n: number) => {
+          written = n;
+          if (n - noted >= CHECKPOINT_BYTES) {
+            note();
+            noted = n;
+          }
+        },
+        onProgress: (n: number) => opts.onProgress?.(resume.offset + n),
+      };
+      const bytes = await copyChecked(source, handle.fd, rest, opts.name);
+      const ours = await handle.stat();
+      closed = true;
+      await handle.close();
+      const saved = await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite, ours);
+      await dropResumeNote(opts.dir, opts.name);
+      return { path: saved, bytes };
+    } catch (err) {
+      reset();
+      if (!closed) {
+        // What came stays, for the next offer; a failed integrity check keeps it too (exit 6).
+        try {
+          note();
+        } finally {
+          await handle.close();
+        }
+      }
       throw err;
     }
   });
@@ -119,7 +188,12 @@ function pumpFrom({ stream, readInto }: Bytestream, consume: ChunkConsumer): Pum
   return { done, stop };
 }
 
-type CopyOptions = Pick<ReceiveFileOptions, 'size' | 'idleTimeoutMs' | 'endGraceMs' | 'onProgress' | 'signal'>;
+type CopyOptions = Pick<ReceiveFileOptions, 'size' | 'idleTimeoutMs' | 'endGraceMs' | 'onProgress' | 'signal'> & {
+  /** Called after each chunk is written, with the bytes written so far. */
+  onWritten?: (bytes: number) => void;
+  /** The first bytes of the file, already in `fd`, that the hash covers before the new ones. */
+  hashPrefix?: number;
+};
 
 /**
  * Copies the offered bytes, then waits up to endGraceMs for the sender's end: a byte beyond the
@@ -163,6 +237,11 @@ function copyExactly(open: (consume: ChunkConsumer) => Pump, fd: number, hash: H
       }
       hash?.update(chunk);
       received += chunk.length;
+      try {
+        opts.onWritten?.(received);
+      } catch (err) {
+        return finish(new Xep65Error('io', `cannot note the bytes received: ${(err as Error).message}`, { cause: err }));
+      }
       opts.onProgress?.(received);
       if (received === opts.size) complete();
     };
@@ -196,6 +275,7 @@ export function receiveToFd(source: Bytestream, fd: number, opts: Omit<ReceiveFi
 /** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one, or the digest's check. */
 async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & Pick<ReceiveFileOptions, 'md5' | 'digest'>, what: string): Promise<number> {
   const hash = opts.digest ? createHash(opts.digest.algorithm) : opts.md5 ? createHash('md5') : undefined;
+  if (hash && opts.hashPrefix) await hashFromDisk(fd, opts.hashPrefix, hash);
   const bytes = await copyExactly((consume) => pumpFrom(source, consume), fd, hash, opts);
   if (opts.digest) {
     await opts.digest.check(hash!.digest());
@@ -204,6 +284,20 @@ async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & P
   const digest = hash?.digest('hex');
   if (opts.md5 && digest !== opts.md5) throw new Xep65Error('integrity', `MD5 of ${what} is ${digest}, the sender said ${opts.md5}`);
   return bytes;
+}
+
+/**
+ * The first `bytes` of `fd` into `hash`, read from disk (a resumed file is verified whole);
+ * asynchronous reads, since the kept part may be gigabytes and the XMPP connection must go on.
+ */
+async function hashFromDisk(fd: number, bytes: number, hash: Hash): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.min(bytes, 1 << 20));
+  for (let position = 0; position < bytes; ) {
+    const { bytesRead: n } = await readAt(fd, buffer, 0, Math.min(buffer.length, bytes - position), position);
+    if (n === 0) throw new Xep65Error('io', `the kept part ends at ${position} of ${bytes} bytes`);
+    hash.update(buffer.subarray(0, n));
+    position += n;
+  }
 }
 
 function writeAll(fd: number, chunk: Buffer): void {

@@ -17,7 +17,10 @@ import { Xep65Error } from '../errors.js';
 import { describeSocketError } from './socket-errors.js';
 
 export interface SendFileOptions {
+  /** Bytes to send. */
   size: number;
+  /** Where in the file they start (a range the receiver asked for); default 0. */
+  start?: number;
   /** How long to wait for the receiver to close after the last byte. */
   closeTimeoutMs: number;
   onProgress?: (bytes: number) => void;
@@ -111,7 +114,7 @@ function copyToStream(file: FileHandle, path: string, stream: Duplex, opts: Send
         const length = Math.min(buffer.length, opts.size - nextRead);
         let bytesRead: number;
         try {
-          bytesRead = readSync(file.fd, buffer, 0, length, nextRead);
+          bytesRead = readSync(file.fd, buffer, 0, length, (opts.start ?? 0) + nextRead);
         } catch (err) {
           return settle(new Xep65Error('io', `cannot read ${path}: ${(err as Error).message}`, { cause: err }));
         }

@@ -9,4 +9,7 @@ export interface IncomingFileOffer {
   file: FileInfo;
   description: FileDescription;
   protocol: 'jingle';
+  /** --resume: the offset asked for in session-accept (XEP-0234 §6.4). */
+  resumeFrom?: number;
+  resumeClaim?: { dir: string; name: string };
 }

@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { NoStreamhostError, Xep65Error, toXep65Error } from '../../errors.js';
 import type { Streamhost } from '../../stanzas/bytestreams.js';
-import type { FileDescription } from '../../stanzas/file.js';
+import type { FileDescription, FileRange } from '../../stanzas/file.js';
 import type { Hash } from '../../stanzas/hashes.js';
 import type { JingleContent } from '../../stanzas/jingle.js';
-import { buildChecksum, buildFileTransferDescription } from '../../stanzas/jingle-ft.js';
+import { buildChecksum, buildFileTransferDescription, parseFileTransferDescription } from '../../stanzas/jingle-ft.js';
 import { buildIbbTransport, type IbbTransport } from '../../stanzas/jingle-ibb.js';
 import { buildS5bTransport } from '../../stanzas/jingle-s5b.js';
 import { parseJingleTransport, type JingleTransport } from '../../stanzas/jingle-transport.js';
@@ -53,6 +53,8 @@ export type JingleChannel = { kind: 's5b'; bytestream: Bytestream } | { kind: 'i
 
 export interface JingleOutgoing {
   sid: string;
+  /** The part of the file the responder asked for in session-accept (XEP-0234 §6.4); absent: all. */
+  range?: FileRange;
   transport: TransportKind;
   channel: JingleChannel;
   /** Aborts when the responder ends the session (its reason is the abort reason). */
@@ -96,7 +98,8 @@ export async function sendByJingle(o: JingleSendOptions): Promise<JingleOutgoing
     const chosen = accept.contents[0]?.transport;
     const parsed = chosen ? parseJingleTransport(chosen) : undefined;
     if (!parsed?.ok) throw new Xep65Error('protocol', `${o.peer} accepted without a transport we can use`);
-    o.onEvent({ kind: 'accepted', peer: o.peer, sid: session.sid, method: chosen!.getNS() ?? '', protocol: 'jingle' });
+    const range = acceptedRange(o, accept.contents[0]?.description);
+    o.onEvent({ kind: 'accepted', peer: o.peer, sid: session.sid, method: chosen!.getNS() ?? '', protocol: 'jingle', ...(range ? { resumedFrom: range.offset } : {}) });
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(o.timings.negotiationMs)]);
     const opened = await openChannel(o, session, content, s5b, parsed.value, deadline, signal).catch((err: unknown) => {
       throw timeoutAs(err, `no bytestream with ${o.peer} within ${Math.round(o.timings.negotiationMs / 1000)} s`);
@@ -104,6 +107,7 @@ export async function sendByJingle(o: JingleSendOptions): Promise<JingleOutgoing
     o.onEvent({ kind: 'transport', sid: session.sid, protocol: 'jingle', transport: opened.transport });
     return {
       sid: session.sid,
+      ...(range ? { range } : {}),
       ...opened,
       signal,
       finish: (checksum, waitMs) => finish(session, content, checksum, waitMs),
@@ -119,6 +123,20 @@ export async function sendByJingle(o: JingleSendOptions): Promise<JingleOutgoing
     await session.terminate(reasonFor(error));
     throw error;
   }
+}
+
+/**
+ * The range in session-accept's <file/>, when it asks for less than the whole file; one outside
+ * the file fails the session (the responder would wait for bytes that cannot come).
+ */
+function acceptedRange(o: JingleSendOptions, description: JingleContent['description']): FileRange | undefined {
+  const parsed = description ? parseFileTransferDescription(description) : undefined;
+  const range = parsed?.ok ? parsed.value.range : undefined;
+  if (!range || (range.offset === 0 && range.length === undefined)) return undefined;
+  if (range.offset > o.file.size || (range.length !== undefined && range.offset + range.length > o.file.size)) {
+    throw new Xep65Error('protocol', `${o.peer} asked for bytes ${range.offset}+${range.length ?? 'rest'} of a ${o.file.size}-byte file`);
+  }
+  return range;
 }
 
 type Opened = { transport: TransportKind; channel: JingleChannel };

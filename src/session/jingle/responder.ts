@@ -38,6 +38,8 @@ export interface JingleReceiverOptions {
   ibb?: IbbReceiver;
   limits: OfferLimits;
   decide(offer: IncomingFileOffer): Promise<boolean>;
+  /** For an accepted offer with <range/> (XEP-0234 §6.4): the bytes we already have (0: none). */
+  resumeOffset?(offer: IncomingFileOffer): Promise<number>;
   onStream(offer: IncomingFileOffer, incoming: JingleIncoming): void;
   onFailed(offer: IncomingFileOffer, error: Xep65Error): void;
   onEvent: EventSink;
@@ -114,8 +116,12 @@ async function answer(o: JingleReceiverOptions, session: JingleSession, c: Check
       return await session.terminate({ condition: 'decline', text: 'Offer Declined' });
     }
     const content = { creator: c.content.creator, name: c.content.name };
+    // Resuming: session-accept's <file/> carries <range offset/>, so only the rest comes.
+    const offset = c.file.range && o.resumeOffset ? await o.resumeOffset(offer) : 0;
+    if (offset > 0) offer.resumeFrom = offset;
+    const agreed = offset > 0 ? { ...c, file: { ...c.file, range: { offset } } } : c;
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(o.timings.negotiationMs)]);
-    const opened = await openChannel(o, session, c, content, deadline).catch((err: unknown) => {
+    const opened = await openChannel(o, session, agreed, content, deadline).catch((err: unknown) => {
       throw timeoutAs(err, `no bytestream with ${session.peer} within ${Math.round(o.timings.negotiationMs / 1000)} s`);
     });
     o.onEvent({ kind: 'transport', sid: session.sid, protocol: 'jingle', transport: opened.transport });

@@ -1,5 +1,5 @@
 // Answering an SI file offer (XEP-0095 §3, XEP-0096 §3.2): parse, check the per-peer limits, ask
-// the accept policy, and accept with one stream method or refuse with a stanza error: forbidden
+// the accept policy, and accept with one stream method (and, to resume, a range: §3.3) or refuse with a stanza error: forbidden
 // "Offer Declined" (XEP-0095 §3), no-valid-streams, bad-profile, resource-constraint (too many at
 // once). The method is ours to choose (SOCKS5, then IBB), not the sender's order.
 import xml from '@xmpp/xml';
@@ -19,6 +19,8 @@ export interface SiAnswerOptions {
   /** Called with the release of an accepted offer's slot (once its bytestream closed or it failed). */
   holdSlot(offer: IncomingOffer, release: () => void): void;
   decide(offer: IncomingOffer): Promise<boolean>;
+  /** For an accepted offer that allows ranges: the bytes we already have (0: none). */
+  resumeOffset?(offer: IncomingOffer): Promise<number>;
   onEvent: EventSink;
   /** Accept In-Band Bytestreams (XEP-0047) when offered, or as the fallback. */
   ibb: boolean;
@@ -57,9 +59,14 @@ export function siOfferHandler(opts: SiAnswerOptions): (req: IqRequest) => Promi
       opts.onEvent({ kind: 'declined', peer: from, sid, file, reason: opts.signal?.aborted ? 'interrupted' : 'not accepted' });
       return buildError('cancel', 'forbidden', { text: 'Offer Declined' });
     }
+    const offset = file.ranged && opts.resumeOffset ? await opts.resumeOffset(offer).catch((err: unknown) => {
+      slot();
+      throw err;
+    }) : 0;
+    if (offset > 0) offer.resumeFrom = offset;
     opts.holdSlot(offer, slot);
     opts.accepted.hold(offer, ibbAllowed, opts.streamOpenTimeoutMs, new Xep65Error('timeout', `${from} sent no stream after the file was accepted`));
     opts.onEvent({ kind: 'accepted', peer: from, sid, method });
-    return buildSiAccept(method);
+    return buildSiAccept(method, offset > 0 ? { offset } : undefined);
   };
 }

@@ -1,7 +1,8 @@
-// The sender's side of XEP-0095 §3 / XEP-0096 §3: offer the file and learn the chosen method.
+// The sender's side of XEP-0095 §3 / XEP-0096 §3: offer the file and learn the chosen method,
+// and the range the receiver wants (§3.3), checked to lie within the file.
 import { Xep65Error } from '../../errors.js';
 import { IqError } from '../../stanzas/iq-error.js';
-import { buildSiOffer, parseSiAccept, type FileInfo } from '../../stanzas/si.js';
+import { buildSiOffer, parseSiAccept, parseSiAcceptRange, type FileInfo, type SiRange } from '../../stanzas/si.js';
 import { NS_SI_FILE } from '../../stanzas/ns.js';
 import type { RequestOptions, XmppPort } from '../ports.js';
 
@@ -10,7 +11,7 @@ export async function offerFile(
   to: string,
   offer: { sid: string; file: FileInfo; streamMethods: string[] },
   opts: RequestOptions,
-): Promise<string> {
+): Promise<{ method: string; range?: SiRange }> {
   let answer;
   try {
     answer = await xmpp.set(to, buildSiOffer({ ...offer, profile: NS_SI_FILE }), opts);
@@ -21,7 +22,11 @@ export async function offerFile(
   if (!method || !offer.streamMethods.includes(method)) {
     throw new Xep65Error('protocol', `${to} accepted with a stream method we did not offer (${method ?? 'none'})`);
   }
-  return method;
+  const range = parseSiAcceptRange(answer);
+  if (range && (range.offset > offer.file.size || (range.length !== undefined && range.offset + range.length > offer.file.size))) {
+    throw new Xep65Error('protocol', `${to} asked for bytes ${range.offset}+${range.length ?? 'rest'} of a ${offer.file.size}-byte file`);
+  }
+  return { method, ...(range ? { range } : {}) };
 }
 
 function mapOfferError(err: unknown, to: string): unknown {

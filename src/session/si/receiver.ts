@@ -21,6 +21,8 @@ export interface SiReceiverOptions {
   dial: Socks5Dialer;
   /** Whether to take this offer; may ask a person, so it may take long. */
   decide(offer: IncomingOffer): Promise<boolean>;
+  /** For an accepted offer that allows ranges: the bytes we already have (0: none). */
+  resumeOffset?(offer: IncomingOffer): Promise<number>;
   /** The bytestream is connected: the caller reads the file from it. */
   onStream(offer: IncomingOffer, bytestream: Bytestream): void;
   /** An accepted offer that will not deliver a stream. */
@@ -65,6 +67,7 @@ export function serveSiReceiver(opts: SiReceiverOptions): SiReceiver {
     limits: new OfferLimits(opts.limits),
     holdSlot: (offer, slot) => slots.set(offer, slot),
     decide: opts.decide,
+    ...(opts.resumeOffset ? { resumeOffset: opts.resumeOffset } : {}),
     onEvent: opts.onEvent,
     ibb: opts.ibb,
     streamOpenTimeoutMs: opts.streamhostOfferTimeoutMs,
