@@ -120,13 +120,20 @@ function receiveResumable(source: Bytestream, opts: ReceiveFileOptions, resume: 
       return { path: saved, bytes };
     } catch (err) {
       reset();
-      if (!closed) {
-        // What came stays, for the next offer; a failed integrity check keeps it too (exit 6).
-        try {
-          note();
-        } finally {
-          await handle.close();
-        }
+      if (closed) throw err;
+      if (err instanceof Xep65Error && err.code === 'integrity') {
+        // Bytes that do not hash to the sender's value must not be resumed from: the note goes,
+        // the bytes stay where the user sees them (exit 6).
+        await handle.close();
+        await dropResumeNote(opts.dir, opts.name);
+        const kept = await keepPartFile(partPath, opts.dir, opts.name);
+        throw new Xep65Error('integrity', `${err.message}; the bytes received are kept in ${kept}`, { cause: err });
+      }
+      // What came stays, with its note, for the next offer of the same file.
+      try {
+        note();
+      } finally {
+        await handle.close();
       }
       throw err;
     }
