@@ -92,3 +92,8 @@ test('a malformed password line never shows the password, and a shared file is r
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the receive keys of bare-JID presence and resume: approve, priority, resume', () => {
+  assert.deepEqual(parseConfig('approve = false\npriority = 5\nresume = true\n', 'cfg'), { approve: false, priority: 5, resume: true });
+  assert.throws(() => parseConfig('resume = "yes"\n', 'cfg'), /cfg:1/);
+});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'ltx';
 import type { Element } from '@xmpp/xml';
-import { buildSiAccept, buildSiOffer, parseSiAccept, parseSiOffer } from '../../src/stanzas/si.js';
+import { buildSiAccept, buildSiOffer, parseSiAccept, parseSiAcceptRange, parseSiOffer } from '../../src/stanzas/si.js';
 import { NS_BYTESTREAMS, NS_IBB, NS_SI_FILE } from '../../src/stanzas/ns.js';
 
 const xml = (s: string) => parse(s) as unknown as Element;
@@ -65,4 +65,19 @@ test('the answer names one method in a submit form (XEP-0095 example 2)', () => 
   );
   assert.equal(parseSiAccept(el), NS_BYTESTREAMS);
   assert.equal(parseSiAccept(undefined), undefined);
+});
+
+test('ranged transfers (XEP-0096 §3.3): <range/> in the offer, <range offset length/> in the answer, read back', () => {
+  const offer = buildSiOffer({ sid: 'r1', profile: NS_SI_FILE, file: { name: 'big.iso', size: 6_000_000_000, ranged: true }, streamMethods: [NS_BYTESTREAMS] });
+  assert.match(offer.toString(), /<file [^>]*size="6000000000"><range\/><\/file>/);
+  const parsed = parseSiOffer(offer);
+  assert.ok(parsed.ok);
+  assert.equal(parsed.offer.file.ranged, true);
+  const answer = buildSiAccept(NS_BYTESTREAMS, { offset: 4_294_967_808 });
+  assert.equal(parseSiAccept(answer), NS_BYTESTREAMS);
+  assert.deepEqual(parseSiAcceptRange(answer), { offset: 4_294_967_808 }, 'past 2^32, exactly');
+  assert.deepEqual(parseSiAcceptRange(buildSiAccept(NS_IBB, { offset: 10, length: 20 })), { offset: 10, length: 20 });
+  assert.equal(parseSiAcceptRange(buildSiAccept(NS_IBB)), undefined);
+  const bad = xml(`<si xmlns='http://jabber.org/protocol/si'><file xmlns='${NS_SI_FILE}'><range offset='1e3'/></file></si>`);
+  assert.equal(parseSiAcceptRange(bad), undefined, 'not plain decimals: no range (the whole file)');
 });

@@ -153,7 +153,7 @@ export const siTargets: FuzzTarget[] = [
       const { offer } = parsed;
       nonEmpty(offer.sid, 'sid');
       assert.equal(offer.profile, NS_SI_FILE);
-      keysWithin(offer.file, ['name', 'size', 'mimeType', 'hash', 'date', 'desc']);
+      keysWithin(offer.file, ['name', 'size', 'mimeType', 'hash', 'date', 'desc', 'ranged']);
       nonEmpty(offer.file.name, 'file name');
       assert.ok(Number.isSafeInteger(offer.file.size) && offer.file.size >= 0, `size ${offer.file.size}`);
       if ('hash' in offer.file) assert.match(offer.file.hash!, /^[0-9a-f]{32}$/);
