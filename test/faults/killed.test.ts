@@ -9,9 +9,10 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startProsody, type PrivateProsody } from '../helpers/prosody.js';
-import { accountEnv, sha256File, startCli, type CliResult, type RunningCli } from '../helpers/cli.js';
+import { accountEnv, sha256File, type CliResult, type RunningCli } from '../helpers/cli.js';
 import { writeRandomFile } from '../helpers/files.js';
-import { startForwarder, type Forwarder } from '../helpers/tcp-forwarder.js';
+import type { Forwarder } from '../helpers/tcp-forwarder.js';
+import { faultKit, until } from '../helpers/fault-kit.js';
 
 const SECRET = 'fault-component-secret';
 const SIZE = 16 * 1024 * 1024;
@@ -20,8 +21,7 @@ describe('a peer killed during a transfer', () => {
   let prosody: PrivateProsody;
   let work: string;
   let file: string;
-  const forwarders: Forwarder[] = [];
-  const running: RunningCli[] = [];
+  const kit = faultKit();
 
   before(async () => {
     prosody = await startProsody({ accounts: [{ user: 'alice', password: 'a-secret' }, { user: 'bob', password: 'b-secret' }], componentSecret: SECRET });
@@ -31,8 +31,7 @@ describe('a peer killed during a transfer', () => {
   });
 
   after(async () => {
-    for (const cli of running) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-    await Promise.all(forwarders.map((f) => f.close()));
+    await kit.stopAll();
     await prosody?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -41,25 +40,8 @@ describe('a peer killed during a transfer', () => {
   const bob = () => accountEnv(prosody, 'bob', 'b-secret');
   const bobFull = () => `bob@${prosody.domain}/xep65`;
 
-  function cli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
-    const started = startCli(args, env);
-    running.push(started);
-    return started;
-  }
-
-  async function held(port: number): Promise<Forwarder> {
-    const f = await startForwarder(port);
-    forwarders.push(f);
-    return f;
-  }
-
-  async function until(check: () => boolean, what: string): Promise<void> {
-    const end = Date.now() + 20_000;
-    while (!check()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const cli = (args: string[], env: NodeJS.ProcessEnv): RunningCli => kit.cli(args, env);
+  const held = (port: number): Promise<Forwarder> => kit.forwarder(port);
 
   async function newDir(name: string): Promise<string> {
     const dir = path.join(work, name);

@@ -9,9 +9,10 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, utimes, wr
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startProsody, type PrivateProsody } from '../helpers/prosody.js';
-import { accountEnv, runCli, sha256File, startCli, type RunningCli } from '../helpers/cli.js';
+import { accountEnv, runCli, sha256File, type RunningCli } from '../helpers/cli.js';
 import { writeRandomFile } from '../helpers/files.js';
-import { startForwarder, type Forwarder } from '../helpers/tcp-forwarder.js';
+import type { Forwarder } from '../helpers/tcp-forwarder.js';
+import { faultKit, until as untilFor } from '../helpers/fault-kit.js';
 
 const SECRET = 'resume-component-secret';
 const SIZE = 32 * 1024 * 1024;
@@ -25,8 +26,7 @@ describe('resume an interrupted transfer', () => {
   let work: string;
   let proxy: RunningCli | undefined;
   let proxyForwarder: Forwarder | undefined;
-  const forwarders: Forwarder[] = [];
-  const running: RunningCli[] = [];
+  const kit = faultKit();
 
   before(async () => {
     prosody = await startProsody({ accounts: [{ user: 'alice', password: 'a-secret' }, { user: 'bob', password: 'b-secret' }], componentSecret: SECRET });
@@ -34,8 +34,7 @@ describe('resume an interrupted transfer', () => {
   });
 
   after(async () => {
-    for (const c of running) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    await Promise.all(forwarders.map((f) => f.close()));
+    await kit.stopAll();
     await prosody?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -43,23 +42,9 @@ describe('resume an interrupted transfer', () => {
   const alice = () => accountEnv(prosody, 'alice', 'a-secret');
   const bob = () => accountEnv(prosody, 'bob', 'b-secret');
   const bobFull = () => `bob@${prosody.domain}/xep65`;
-  const cli = (args: string[], env: NodeJS.ProcessEnv) => {
-    const c = startCli(args, env);
-    running.push(c);
-    return c;
-  };
-  async function forwarder(port: number): Promise<Forwarder> {
-    const f = await startForwarder(port);
-    forwarders.push(f);
-    return f;
-  }
-  async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-    const end = Date.now() + 30_000;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const cli = (args: string[], env: NodeJS.ProcessEnv) => kit.cli(args, env);
+  const forwarder = (port: number) => kit.forwarder(port);
+  const until = (check: () => boolean, what: string) => untilFor(check, what, 30_000);
   async function newDir(name: string): Promise<string> {
     const dir = path.join(work, name);
     await mkdir(dir, { recursive: true });
