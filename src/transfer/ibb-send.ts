@@ -13,6 +13,7 @@ export async function sendFileInBand(
   opts: { signal?: AbortSignal; onProgress?: (bytes: number) => void; onChunk?: (chunk: Buffer) => void; start?: number },
 ): Promise<number> {
   const file = await open(path, 'r').catch((err: Error) => {
+    writer.abandon();
     throw new Xep65Error('io', `cannot read ${path}: ${err.message}`, { cause: err });
   });
   const buffer = Buffer.allocUnsafe(writer.blockSize); // reusable: write() base64-encodes it before returning
@@ -31,6 +32,9 @@ export async function sendFileInBand(
     }
     await writer.close();
     return sent;
+  } catch (err) {
+    writer.abandon();
+    throw err;
   } finally {
     await file.close();
   }

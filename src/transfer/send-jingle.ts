@@ -72,14 +72,17 @@ async function stream(ctx: SendContext, outgoing: JingleOutgoing): Promise<{ byt
   const sha256 = createHash('sha256');
   const start = outgoing.range?.offset ?? 0;
   const count = outgoing.range?.length ?? file.size - start;
-  // The checksum covers the whole file (XEP-0234 §8.2): what the responder kept is hashed from
-  // our copy first, then the bytes as they go.
-  if (start > 0) await hashFileRange(req.file, start, sha256);
-  const onChunk = (chunk: Buffer) => void sha256.update(chunk);
+  // The checksum covers the whole file (XEP-0234 §8.2). Resumed, the whole file is hashed from
+  // our copy while the rest goes (hashing what the responder kept first would hold the data
+  // back for as long, and the responder would give up waiting); else as the chunks are read.
+  const whole = start > 0 ? hashFileRange(req.file, file.size, sha256) : undefined;
+  whole?.catch(() => undefined); // awaited in confirm(); a send that fails first must not leave it unhandled
+  const onChunk = whole ? undefined : (chunk: Buffer) => void sha256.update(chunk);
   const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: outgoing.sid, bytes: start + bytes, total: file.size }));
   const signal = req.signal ? AbortSignal.any([req.signal, outgoing.signal]) : outgoing.signal;
   let hash: HashOutcome | undefined;
   const confirm = async () => {
+    await whole;
     const checksum = hashFromDigest('sha-256', sha256.digest());
     hash = { algo: 'sha-256', value: checksum.value, verified: false };
     await outgoing.finish(checksum, TIMEOUTS.closeMs);
@@ -87,16 +90,16 @@ async function stream(ctx: SendContext, outgoing: JingleOutgoing): Promise<{ byt
   };
   let bytes: number;
   if (outgoing.channel.kind === 's5b') {
-    bytes = await sendFile(req.file, outgoing.channel.bytestream.stream, { size: count, start, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, onChunk, afterLastByte: confirm, signal });
+    bytes = await sendFile(req.file, outgoing.channel.bytestream.stream, { size: count, start, closeTimeoutMs: TIMEOUTS.closeMs, onProgress: progress, ...(onChunk ? { onChunk } : {}), afterLastByte: confirm, signal });
   } else {
-    bytes = await sendFileInBand(outgoing.channel.writer, req.file, count, { signal, onProgress: progress, onChunk, start });
+    bytes = await sendFileInBand(outgoing.channel.writer, req.file, count, { signal, onProgress: progress, ...(onChunk ? { onChunk } : {}), start });
     await confirm();
   }
   progress.flush();
   return { bytes, hash: hash! };
 }
 
-/** The first `bytes` of the file into `hash`, read in 1 MiB pieces without holding the event loop. */
+/** The first `bytes` of the file into `hash` (all of it, for a resumed send), read in 1 MiB pieces without holding the event loop. */
 async function hashFileRange(file: string, bytes: number, hash: Hash): Promise<void> {
   const handle = await open(file, 'r').catch((err: Error) => {
     throw new Xep65Error('io', `cannot read ${file}: ${err.message}`, { cause: err });
@@ -105,7 +108,7 @@ async function hashFileRange(file: string, bytes: number, hash: Hash): Promise<v
     const buffer = Buffer.allocUnsafe(Math.min(bytes, 1 << 20));
     for (let position = 0; position < bytes; ) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, bytes - position), position);
-      if (bytesRead === 0) throw new Xep65Error('io', `${file} ends at ${position}, before the ${bytes} bytes the receiver has`);
+      if (bytesRead === 0) throw new Xep65Error('io', `${file} changed while sending: it ends at ${position} of the ${bytes} bytes offered`);
       hash.update(buffer.subarray(0, bytesRead));
       position += bytesRead;
     }

@@ -116,7 +116,9 @@ function receiveResumable(source: Bytestream, opts: ReceiveFileOptions, resume: 
       closed = true;
       await handle.close();
       const saved = await commitPartFile(part.partPath, opts.dir, opts.name, opts.overwrite, ours);
-      await dropResumeNote(opts.dir, opts.name);
+      // The file is saved; a note left behind (it could not be removed) names a part that is
+      // gone, which the next lookup drops as a mismatch: no reason to fail a saved file.
+      await dropResumeNote(opts.dir, opts.name).catch(() => undefined);
       return { path: saved, bytes };
     } catch (err) {
       reset();
@@ -129,12 +131,15 @@ function receiveResumable(source: Bytestream, opts: ReceiveFileOptions, resume: 
         const kept = await keepPartFile(partPath, opts.dir, opts.name);
         throw new Xep65Error('integrity', `${err.message}; the bytes received are kept in ${kept}`, { cause: err });
       }
-      // What came stays, with its note, for the next offer of the same file.
+      // What came stays, with its note, for the next offer of the same file. A note that cannot
+      // be brought up to date (the disk is full) keeps its last claim, which is still true:
+      // the transfer's own error is the one to report.
       try {
         note();
-      } finally {
-        await handle.close();
+      } catch {
+        // see above
       }
+      await handle.close();
       throw err;
     }
   });
@@ -282,8 +287,15 @@ export function receiveToFd(source: Bytestream, fd: number, opts: Omit<ReceiveFi
 /** Exactly `size` bytes into `fd`, then the MD5 check when the sender offered one, or the digest's check. */
 async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & Pick<ReceiveFileOptions, 'md5' | 'digest'>, what: string): Promise<number> {
   const hash = opts.digest ? createHash(opts.digest.algorithm) : opts.md5 ? createHash('md5') : undefined;
-  if (hash && opts.hashPrefix) await hashFromDisk(fd, opts.hashPrefix, hash);
-  const bytes = await copyExactly((consume) => pumpFrom(source, consume), fd, hash, opts);
+  // Resumed: the kept bytes are hashed from disk while the rest arrives (hashing them first would
+  // leave the sender idle for as long), then the new bytes, from disk too, after the last one.
+  const prefix = hash && opts.hashPrefix ? hashFromDisk(fd, 0, opts.hashPrefix, hash) : undefined;
+  prefix?.catch(() => undefined); // awaited below; a copy that fails first must not leave it unhandled
+  const bytes = await copyExactly((consume) => pumpFrom(source, consume), fd, prefix ? undefined : hash, opts);
+  if (prefix) {
+    await prefix;
+    await hashFromDisk(fd, opts.hashPrefix!, opts.hashPrefix! + bytes, hash!);
+  }
   if (opts.digest) {
     await opts.digest.check(hash!.digest());
     return bytes;
@@ -294,14 +306,14 @@ async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & P
 }
 
 /**
- * The first `bytes` of `fd` into `hash`, read from disk (a resumed file is verified whole);
+ * Bytes `from`..`to` of `fd` into `hash`, read from disk (a resumed file is verified whole);
  * asynchronous reads, since the kept part may be gigabytes and the XMPP connection must go on.
  */
-async function hashFromDisk(fd: number, bytes: number, hash: Hash): Promise<void> {
-  const buffer = Buffer.allocUnsafe(Math.min(bytes, 1 << 20));
-  for (let position = 0; position < bytes; ) {
-    const { bytesRead: n } = await readAt(fd, buffer, 0, Math.min(buffer.length, bytes - position), position);
-    if (n === 0) throw new Xep65Error('io', `the kept part ends at ${position} of ${bytes} bytes`);
+async function hashFromDisk(fd: number, from: number, to: number, hash: Hash): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(to - from, 1 << 20)));
+  for (let position = from; position < to; ) {
+    const { bytesRead: n } = await readAt(fd, buffer, 0, Math.min(buffer.length, to - position), position);
+    if (n === 0) throw new Xep65Error('io', `the part file ends at ${position} of ${to} bytes`);
     hash.update(buffer.subarray(0, n));
     position += n;
   }

@@ -3,11 +3,12 @@
 // §3.3 and XEP-0234 §6.4 ranges). In the file's directory, for the offered NAME:
 //   .NAME.xep65-resume.part   the bytes received so far
 //   .NAME.xep65-resume.json   { from (sender's bare JID), name, size, date?, hash?, bytes, pid }
+//   .NAME.xep65-resume.lock   the PID of the receiver whose transfer works on them now
 // `bytes` is written only after the part file's data is on disk (fdatasync), so a crash at any
 // point never claims more than the file holds; and resuming takes the smaller of `bytes` and the
 // file's size. Names start with a dot: an offered name never does (safeFileName), so no offer can
 // name these files, and removeStaleParts (which wants -PID-RANDOM) leaves them alone.
-import { fdatasyncSync, renameSync, writeFileSync } from 'node:fs';
+import { fdatasyncSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Xep65Error } from '../errors.js';
@@ -39,9 +40,12 @@ export type ResumeLookup =
   /** Another running receiver holds it: leave it alone, receive without resuming. */
   | { kind: 'busy' };
 
+// Short suffixes: a name may take 226 of the 255 bytes (safe-name.ts PART_SUFFIX_ROOM).
 const paths = (dir: string, name: string) => ({
   part: path.join(dir, `.${name}.xep65-resume.part`),
   note: path.join(dir, `.${name}.xep65-resume.json`),
+  tmp: path.join(dir, `.${name}.xep65-resume.tmp`),
+  lock: path.join(dir, `.${name}.xep65-resume.lock`),
 });
 
 export function resumePartPath(dir: string, name: string): string {
@@ -53,7 +57,34 @@ const claimed = new Set<string>();
 
 /** Gives a kept part back once its transfer ended (saved or failed). */
 export function releaseResume(dir: string, name: string): void {
-  claimed.delete(paths(dir, name).part);
+  const p = paths(dir, name);
+  if (!claimed.delete(p.part)) return;
+  try {
+    unlinkSync(p.lock);
+  } catch (err) {
+    // Gone already is fine; a lock we cannot remove names our PID, which a later receiver sees
+    // is not running once we exit.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Xep65Error('io', `cannot remove ${p.lock}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * The lock between receiver processes, taken with O_EXCL: ours, or false when a running one
+ * holds it. A lock whose PID no longer runs is taken over.
+ */
+function lockAcross(p: ReturnType<typeof paths>): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(p.lock, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Xep65Error('io', `cannot create ${p.lock}: ${(err as Error).message}`, { cause: err });
+    }
+    const holder = Number(readFileSync(p.lock, 'utf8').trim());
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) return false;
+    unlinkSync(p.lock);
+  }
+  return false;
 }
 
 /**
@@ -63,11 +94,12 @@ export function releaseResume(dir: string, name: string): void {
 export async function lookupResume(dir: string, key: ResumeKey): Promise<ResumeLookup> {
   const p = paths(dir, key.name);
   if (claimed.has(p.part)) return { kind: 'busy' };
+  if (!lockAcross(p)) return { kind: 'busy' };
   claimed.add(p.part);
   try {
     return await lookupClaimed(dir, key);
   } catch (err) {
-    claimed.delete(p.part);
+    releaseResume(dir, key.name);
     throw err;
   }
 }
@@ -80,10 +112,6 @@ async function lookupClaimed(dir: string, key: ResumeKey): Promise<ResumeLookup>
   });
   if (text === undefined) return { kind: 'none' };
   const note = parseNote(text);
-  if (note && note.pid !== process.pid && isRunning(note.pid)) {
-    claimed.delete(p.part);
-    return { kind: 'busy' };
-  }
   const part = await fs.lstat(p.part).catch(() => undefined);
   const why = !note ? 'its note is unreadable' : !part?.isFile() ? 'its part file is gone' : differs(note, key);
   if (why) {
@@ -127,9 +155,8 @@ export function checkpointResume(dir: string, key: ResumeKey, fd: number, bytes:
   const p = paths(dir, key.name);
   fdatasyncSync(fd);
   const note: ResumeNote = { ...key, bytes, pid: process.pid };
-  const tmp = `${p.note}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(note)}\n`, { mode: 0o644 });
-  renameSync(tmp, p.note);
+  writeFileSync(p.tmp, `${JSON.stringify(note)}\n`, { mode: 0o644 });
+  renameSync(p.tmp, p.note);
 }
 
 /** Forgets a kept part: its note first (so a crash between the two leaves no claim). */

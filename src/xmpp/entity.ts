@@ -16,8 +16,15 @@ interface DataEntity {
  */
 export function fixUtf8Decoding(entity: DataEntity, onData?: () => void): void {
   const decoder = new StringDecoder('utf8');
-  const feed = textRuns((s) => entity.parser?.write(s));
+  let parser = entity.parser;
+  let feed = textRuns((s) => entity.parser?.write(s));
   entity._onData = (data: Buffer) => {
+    // A restarted stream has a new parser: text held back for the old one (whitespace after
+    // <success/>) belongs to the old stream and must not come before the new `<?xml?>`.
+    if (entity.parser !== parser) {
+      parser = entity.parser;
+      feed = textRuns((s) => entity.parser?.write(s));
+    }
     feed(decoder.write(data));
     onData?.();
   };

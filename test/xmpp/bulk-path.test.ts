@@ -122,3 +122,18 @@ test('ackNudge: a space after data we did not answer by the next turn; none when
   await turn();
   assert.equal(spaces, 1);
 });
+
+test('fixUtf8Decoding: text held for one stream never reaches the parser of the restarted one', async () => {
+  const { fixUtf8Decoding } = await import('../../src/xmpp/entity.js');
+  const seen: Array<[string, string]> = [];
+  const parser = (name: string) => ({ write: (s: string) => void seen.push([name, s]) });
+  const entity = { parser: parser('old') as { write(s: string): void } | null, _onData: (_: Buffer) => {} };
+  fixUtf8Decoding(entity);
+  entity._onData(Buffer.from('<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl"/>\n'));
+  entity.parser = parser('new'); // xmpp.js restarts the stream after <success/>
+  entity._onData(Buffer.from("<?xml version='1.0'?><stream:stream>"));
+  assert.deepEqual(seen, [
+    ['old', '<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl"/>'],
+    ['new', "<?xml version='1.0'?><stream:stream>"],
+  ]);
+});

@@ -26,6 +26,8 @@ export interface IbbWriter {
   write(chunk: Buffer): Promise<void>;
   /** Waits for every chunk to be acknowledged, then closes the stream. */
   close(): Promise<void>;
+  /** The sending side gave up (its file failed): writes on the connection are no longer shaped for bulk data. */
+  abandon(): void;
 }
 
 /** `blockSize`: the size already agreed (XEP-0261 transport), tried first; else the largest we may. */
@@ -56,6 +58,10 @@ export async function openIbb(xmpp: XmppPort, target: string, sid: string, opts:
       send(chunk);
       while (inFlight.size >= window) await Promise.race(inFlight);
       check();
+    },
+    abandon() {
+      release();
+      opts.signal?.removeEventListener('abort', release);
     },
     async close() {
       await Promise.all(inFlight);
