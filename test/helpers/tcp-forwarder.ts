@@ -10,6 +10,11 @@ export interface Forwarder {
   readonly bytesDown: number;
   /** Stops moving bytes in both directions (the sockets stay open). */
   pause(): void;
+  /**
+   * Pauses by itself the moment bytesDown reaches `mark` (in the data handler, not by polling:
+   * a transfer on loopback moves ~20 MB between two polls); resolves then.
+   */
+  pauseAt(mark: number): Promise<void>;
   resume(): void;
   /** Resets every connection, as a broken network or a dying server would. */
   cut(): void;
@@ -35,12 +40,21 @@ export async function startForwarder(targetPort: number, targetHost = '127.0.0.1
   const pairs = new Set<[net.Socket, net.Socket]>();
   let paused = false;
   let bytesDown = 0;
+  let mark: { at: number; reached(): void } | undefined;
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, targetHost);
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
     forward(client, upstream, () => undefined);
-    forward(upstream, client, (n) => (bytesDown += n));
+    forward(upstream, client, (n) => {
+      bytesDown += n;
+      if (mark && bytesDown >= mark.at) {
+        const reached = mark.reached;
+        mark = undefined;
+        pauseAll();
+        reached();
+      }
+    });
     if (paused) pair.forEach((s) => (testPaused.add(s), s.pause()));
     const drop = () => {
       pairs.delete(pair);
@@ -56,14 +70,23 @@ export async function startForwarder(targetPort: number, targetHost = '127.0.0.1
     for (const pair of [...pairs]) pair.forEach((s) => s.resetAndDestroy());
     pairs.clear();
   };
+  const pauseAll = () => {
+    paused = true;
+    for (const pair of pairs) pair.forEach((s) => (testPaused.add(s), s.pause()));
+  };
   return {
     port,
     get bytesDown() {
       return bytesDown;
     },
-    pause() {
-      paused = true;
-      for (const pair of pairs) pair.forEach((s) => (testPaused.add(s), s.pause()));
+    pause: pauseAll,
+    pauseAt(at) {
+      return new Promise<void>((resolve) => {
+        if (bytesDown >= at) {
+          pauseAll();
+          resolve();
+        } else mark = { at, reached: resolve };
+      });
     },
     resume() {
       paused = false;

@@ -12,7 +12,7 @@ import { freePort, startProsody, type PrivateProsody } from '../helpers/prosody.
 import { accountEnv, runCli, sha256File, type RunningCli } from '../helpers/cli.js';
 import { writeRandomFile } from '../helpers/files.js';
 import type { Forwarder } from '../helpers/tcp-forwarder.js';
-import { faultKit, until as untilFor } from '../helpers/fault-kit.js';
+import { faultKit } from '../helpers/fault-kit.js';
 
 const SECRET = 'resume-component-secret';
 const SIZE = 32 * 1024 * 1024;
@@ -44,7 +44,6 @@ describe('resume an interrupted transfer', () => {
   const bobFull = () => `bob@${prosody.domain}/xep65`;
   const cli = (args: string[], env: NodeJS.ProcessEnv) => kit.cli(args, env);
   const forwarder = (port: number) => kit.forwarder(port);
-  const until = (check: () => boolean, what: string) => untilFor(check, what, 30_000);
   async function newDir(name: string): Promise<string> {
     const dir = path.join(work, name);
     await mkdir(dir, { recursive: true });
@@ -78,10 +77,9 @@ describe('resume an interrupted transfer', () => {
       held = p.held;
       routeArgs = ['--no-direct', '--proxy', p.jid];
     }
-    const before = held.bytesDown;
+    const halfway = held.pauseAt(held.bytesDown + SIZE / 2);
     const sender = cli(['send', file, bobFull(), '--protocol', protocol, '--no-ibb', ...routeArgs], alice());
-    await until(() => held.bytesDown - before > SIZE / 2, 'half of the file');
-    held.pause();
+    await halfway;
     sender.child.kill('SIGKILL');
     await sender.done;
     held.resume();
@@ -150,9 +148,9 @@ describe('resume an interrupted transfer', () => {
     const held = await forwarder(listenPort);
     const receiver = cli(['receive', '--accept-all', '--resume', '--dir', dir, '--count', '1', '--no-direct'], bob());
     await receiver.waitForStderr(/Waiting for files as /);
+    const mostly = held.pauseAt(SIZE * 0.6);
     const sender = cli(['send', file, bobFull(), '--protocol', 'jingle', '--no-proxy', '--no-ibb', '--port', String(listenPort), '--host', `127.0.0.1:${held.port}`], alice());
-    await until(() => held.bytesDown > SIZE * 0.6, 'more than half');
-    held.pause();
+    await mostly;
     receiver.child.kill('SIGKILL');
     await receiver.done;
     held.resume();
