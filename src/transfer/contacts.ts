@@ -6,8 +6,9 @@ import type { XmppSession } from '../xmpp/connect.js';
 import { serveClientInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
 import { jingleFeatures } from '../session/jingle/support.js';
 import { createFeatureCache } from '../session/presence/feature-cache.js';
+import { weighResource } from '../session/presence/choose-resource.js';
 import { OUR_PRIORITY } from '../session/presence/our-presence.js';
-import type { Protocol } from '../session/events.js';
+import type { ResourceCandidateInfo } from '../session/events.js';
 import { bareJid, parseJid } from '../stanzas/jid.js';
 import { NS_IBB } from '../stanzas/ns.js';
 import { buildPresence, buildSubscription, parsePresence, type PresenceInfo } from '../stanzas/presence.js';
@@ -16,13 +17,8 @@ import { Xep65Error } from '../errors.js';
 import { chooseProtocol } from './protocol-choice.js';
 import { TIMEOUTS } from './timeouts.js';
 
-export interface ContactResourceReport {
-  jid: string;
-  priority: number;
-  /** What `send` would use with it; absent when it cannot receive a file. */
-  protocol?: Protocol;
-  why: string;
-}
+/** A resource online now, with what `send` would use with it (the same record as resource-chosen's candidates). */
+export type ContactResourceReport = ResourceCandidateInfo;
 
 export interface ContactReport extends RosterItem {
   resources: ContactResourceReport[];
@@ -66,23 +62,12 @@ export async function listContacts(account: AccountOptions, signal?: AbortSignal
       const features = createFeatureCache(xmpp, request(signal));
       return await Promise.all(items.map(async (item) => {
         const resources = [...online.values()].filter((p) => sameJid(bareJid(p.from), item.jid));
-        return { ...item, resources: await Promise.all(resources.map(async (p) => describeResource(p, await features.featuresOf(p.from, p.caps)))) };
+        return { ...item, resources: await Promise.all(resources.map(async (p) => weighResource(p.from, p.priority, await features.featuresOf(p.from, p.caps), (jid, f) => chooseProtocol(jid, f, 'auto')))) };
       }));
     } finally {
       stop();
     }
   });
-}
-
-function describeResource(p: PresenceInfo, features: string[] | undefined): ContactResourceReport {
-  const base = { jid: p.from, priority: p.priority };
-  if (!features) return { ...base, why: 'does not answer disco#info' };
-  try {
-    const { protocol, reason } = chooseProtocol(p.from, features, 'auto');
-    return { ...base, protocol, why: reason };
-  } catch (err) {
-    return { ...base, why: err instanceof Error ? err.message : String(err) };
-  }
 }
 
 async function roster(xmpp: XmppSession, signal?: AbortSignal): Promise<RosterItem[]> {

@@ -14,8 +14,8 @@ import { localAddresses } from '../transport/local-addresses.js';
 import { TIMEOUTS } from './timeouts.js';
 import { serveClientInfo } from '../session/disco-responder.js';
 import { watchContact } from '../session/presence/contact-resources.js';
-import { createFeatureCache } from '../session/presence/feature-cache.js';
-import { chooseResource, type ResourceCandidate } from '../session/presence/choose-resource.js';
+import type { ResourceCandidate } from '../session/presence/choose-resource.js';
+import { chooseRecipient } from './recipient-choice.js';
 import { OUR_PRIORITY } from '../session/presence/our-presence.js';
 import { parseJid } from '../stanzas/jid.js';
 import { buildPresence } from '../stanzas/presence.js';
@@ -108,16 +108,7 @@ async function describeBare(xmpp: XmppSession, bare: string, request: { signal?:
   const watch = watchContact(xmpp, bare, xmpp.jid);
   try {
     await xmpp.sendPresence(buildPresence(OUR_PRIORITY, caps));
-    const chosen = await chooseResource({
-      xmpp,
-      bare,
-      watch,
-      features: createFeatureCache(xmpp, request),
-      protocolFor: (jid, features) => chooseProtocol(jid, features, 'auto'),
-      remoteWaitMs: TIMEOUTS.remotePresenceMs,
-      remoteGraceMs: TIMEOUTS.remotePresenceGraceMs,
-      request,
-    });
+    const chosen = await chooseRecipient(xmpp, bare, watch, 'auto', request);
     const full = await describeFull(chosen.jid);
     return { ...full, resource: { jid: chosen.jid, reason: chosen.reason, candidates: chosen.candidates } };
   } catch (err) {

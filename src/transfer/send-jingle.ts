@@ -11,6 +11,7 @@ import { sendByJingle, type JingleOutgoing } from '../session/jingle/initiator.j
 import type { JingleRouter } from '../session/jingle/router.js';
 import type { FileDescription } from '../stanzas/file.js';
 import { hashFromDigest } from '../stanzas/hashes.js';
+import { hashFileRange } from '../transport/file-hash.js';
 import { sendFile } from '../transport/send-file.js';
 import { dialSocks5 } from '../transport/socks5-client.js';
 import { sendFileInBand } from './ibb-send.js';
@@ -75,7 +76,7 @@ async function stream(ctx: SendContext, outgoing: JingleOutgoing): Promise<{ byt
   // The checksum covers the whole file (XEP-0234 §8.2). Resumed, the whole file is hashed from
   // our copy while the rest goes (hashing what the responder kept first would hold the data
   // back for as long, and the responder would give up waiting); else as the chunks are read.
-  const whole = start > 0 ? hashFileRange(req.file, file.size, sha256) : undefined;
+  const whole = start > 0 ? hashWholeFile(req.file, file.size, sha256) : undefined;
   whole?.catch(() => undefined); // awaited in confirm(); a send that fails first must not leave it unhandled
   const onChunk = whole ? undefined : (chunk: Buffer) => void sha256.update(chunk);
   const progress = throttle((bytes: number) => req.onEvent({ kind: 'progress', sid: outgoing.sid, bytes: start + bytes, total: file.size }));
@@ -99,19 +100,13 @@ async function stream(ctx: SendContext, outgoing: JingleOutgoing): Promise<{ byt
   return { bytes, hash: hash! };
 }
 
-/** The first `bytes` of the file into `hash` (all of it, for a resumed send), read in 1 MiB pieces without holding the event loop. */
-async function hashFileRange(file: string, bytes: number, hash: Hash): Promise<void> {
+/** The whole file into `hash` (a resumed send: the checksum covers what the responder kept). */
+async function hashWholeFile(file: string, size: number, hash: Hash): Promise<void> {
   const handle = await open(file, 'r').catch((err: Error) => {
     throw new Xep65Error('io', `cannot read ${file}: ${err.message}`, { cause: err });
   });
   try {
-    const buffer = Buffer.allocUnsafe(Math.min(bytes, 1 << 20));
-    for (let position = 0; position < bytes; ) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, bytes - position), position);
-      if (bytesRead === 0) throw new Xep65Error('io', `${file} changed while sending: it ends at ${position} of the ${bytes} bytes offered`);
-      hash.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
+    await hashFileRange(handle.fd, 0, size, hash, file);
   } finally {
     await handle.close();
   }

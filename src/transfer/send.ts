@@ -15,8 +15,7 @@ import { serveJingle, type JingleRouter } from '../session/jingle/router.js';
 import { jingleFeatures } from '../session/jingle/support.js';
 import { serveClientInfo, FILE_TRANSFER_FEATURES } from '../session/disco-responder.js';
 import { watchContact } from '../session/presence/contact-resources.js';
-import { createFeatureCache } from '../session/presence/feature-cache.js';
-import { chooseResource } from '../session/presence/choose-resource.js';
+import { chooseRecipient } from './recipient-choice.js';
 import { OUR_PRIORITY } from '../session/presence/our-presence.js';
 import type { StreamhostListenerPort } from '../session/ports.js';
 import type { Streamhost } from '../stanzas/bytestreams.js';
@@ -129,16 +128,7 @@ async function resolveFullJid(xmpp: XmppSession, o: SendRunOptions, request: { s
 }
 
 async function resolveBareJid(xmpp: XmppSession, o: SendRunOptions, watch: ReturnType<typeof watchContact>, request: { signal?: AbortSignal; timeoutMs: number }): Promise<Recipient> {
-  const chosen = await chooseResource({
-    xmpp,
-    bare: o.to,
-    watch,
-    features: createFeatureCache(xmpp, request),
-    protocolFor: (jid, features) => chooseProtocol(jid, features, o.protocol ?? 'auto'),
-    remoteWaitMs: TIMEOUTS.remotePresenceMs,
-    remoteGraceMs: TIMEOUTS.remotePresenceGraceMs,
-    request,
-  });
+  const chosen = await chooseRecipient(xmpp, o.to, watch, o.protocol ?? 'auto', request);
   o.onEvent({ kind: 'resource-chosen', peer: o.to, jid: chosen.jid, protocol: chosen.protocol, reason: chosen.reason, candidates: chosen.candidates });
   return { jid: chosen.jid, choice: { protocol: chosen.protocol, reason: chosen.protocolReason } };
 }

@@ -3,8 +3,8 @@
 // next is read (the socket's own flow control is the backpressure); the transfer is complete
 // when exactly `size` bytes arrived and the MD5, if offered, matches.
 import { createHash, type Hash } from 'node:crypto';
-import { read, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { writeSync } from 'node:fs';
+import { hashFileRange } from './file-hash.js';
 import fsp from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -41,8 +41,6 @@ export interface ReceiveFileOptions {
    */
   resume?: { key: ResumeKey; offset: number };
 }
-
-const readAt = promisify(read);
 
 /** How often the kept part's note is brought up to date while the bytes come (--resume). */
 const CHECKPOINT_BYTES = 8 << 20;
@@ -289,12 +287,12 @@ async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & P
   const hash = opts.digest ? createHash(opts.digest.algorithm) : opts.md5 ? createHash('md5') : undefined;
   // Resumed: the kept bytes are hashed from disk while the rest arrives (hashing them first would
   // leave the sender idle for as long), then the new bytes, from disk too, after the last one.
-  const prefix = hash && opts.hashPrefix ? hashFromDisk(fd, 0, opts.hashPrefix, hash) : undefined;
+  const prefix = hash && opts.hashPrefix ? hashFileRange(fd, 0, opts.hashPrefix, hash, what) : undefined;
   prefix?.catch(() => undefined); // awaited below; a copy that fails first must not leave it unhandled
   const bytes = await copyExactly((consume) => pumpFrom(source, consume), fd, prefix ? undefined : hash, opts);
   if (prefix) {
     await prefix;
-    await hashFromDisk(fd, opts.hashPrefix!, opts.hashPrefix! + bytes, hash!);
+    await hashFileRange(fd, opts.hashPrefix!, opts.hashPrefix! + bytes, hash!, what);
   }
   if (opts.digest) {
     await opts.digest.check(hash!.digest());
@@ -303,20 +301,6 @@ async function copyChecked(source: Bytestream, fd: number, opts: CopyOptions & P
   const digest = hash?.digest('hex');
   if (opts.md5 && digest !== opts.md5) throw new Xep65Error('integrity', `MD5 of ${what} is ${digest}, the sender said ${opts.md5}`);
   return bytes;
-}
-
-/**
- * Bytes `from`..`to` of `fd` into `hash`, read from disk (a resumed file is verified whole);
- * asynchronous reads, since the kept part may be gigabytes and the XMPP connection must go on.
- */
-async function hashFromDisk(fd: number, from: number, to: number, hash: Hash): Promise<void> {
-  const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(to - from, 1 << 20)));
-  for (let position = from; position < to; ) {
-    const { bytesRead: n } = await readAt(fd, buffer, 0, Math.min(buffer.length, to - position), position);
-    if (n === 0) throw new Xep65Error('io', `the part file ends at ${position} of ${to} bytes`);
-    hash.update(buffer.subarray(0, n));
-    position += n;
-  }
 }
 
 function writeAll(fd: number, chunk: Buffer): void {

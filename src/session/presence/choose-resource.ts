@@ -5,19 +5,13 @@
 import { Xep65Error } from '../../errors.js';
 import { bareJid, domainOf } from '../../stanzas/jid.js';
 import { buildRosterQuery, parseRoster, seesPresence } from '../../stanzas/roster.js';
-import type { Protocol } from '../events.js';
+import type { Protocol, ResourceCandidateInfo } from '../events.js';
 import type { ContactWatch } from './contact-resources.js';
 import type { FeatureCache } from './feature-cache.js';
 import type { RequestOptions, XmppPort } from '../ports.js';
 
-export interface ResourceCandidate {
-  jid: string;
-  priority: number;
-  /** What we would use with it; absent when it cannot receive a file. */
-  protocol?: Protocol;
-  /** Why that protocol, or why it cannot receive. */
-  why: string;
-}
+/** A resource as weighed: what we would use with it (absent: it cannot receive a file), and why. */
+export type ResourceCandidate = ResourceCandidateInfo;
 
 export interface ResourceChoice {
   jid: string;
@@ -43,6 +37,17 @@ export interface ChooseResourceOptions {
   request: RequestOptions;
 }
 
+/** What one resource can receive, from the features it announces (undefined: it would not say). */
+export function weighResource(jid: string, priority: number, features: readonly string[] | undefined, protocolFor: ChooseResourceOptions['protocolFor']): ResourceCandidate {
+  if (!features) return { jid, priority, why: 'does not answer disco#info' };
+  try {
+    const { protocol, reason } = protocolFor(jid, features);
+    return { jid, priority, protocol, why: reason };
+  } catch (err) {
+    return { jid, priority, why: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 export async function chooseResource(o: ChooseResourceOptions): Promise<ResourceChoice> {
   // Our presence went out before this roster query: the server answers it after it has sent us
   // the presence of the contacts it hosts itself (one stream, in order), so for those the
@@ -59,17 +64,10 @@ export async function chooseResource(o: ChooseResourceOptions): Promise<Resource
     }
     throw new Xep65Error('unsupported', `${o.bare} is offline (no available resource)`, { reason: 'offline' });
   }
-  const candidates = await Promise.all(resources.map(async (r): Promise<ResourceCandidate & { heard: number }> => {
-    const features = await o.features.featuresOf(r.jid, r.caps);
-    const base = { jid: r.jid, priority: r.priority, heard: r.heard };
-    if (!features) return { ...base, why: 'does not answer disco#info' };
-    try {
-      const { protocol, reason } = o.protocolFor(r.jid, features);
-      return { ...base, protocol, why: reason };
-    } catch (err) {
-      return { ...base, why: err instanceof Error ? err.message : String(err) };
-    }
-  }));
+  const candidates = await Promise.all(resources.map(async (r): Promise<ResourceCandidate & { heard: number }> => ({
+    ...weighResource(r.jid, r.priority, await o.features.featuresOf(r.jid, r.caps), o.protocolFor),
+    heard: r.heard,
+  })));
   const usable = candidates.filter((c) => c.protocol !== undefined).sort(better);
   const best = usable[0];
   const listed = candidates.map(({ heard: _heard, ...c }) => c);
